@@ -1,0 +1,64 @@
+"""One JSON error shape for the whole API.
+
+    {"error": {"status": 400, "code": "invalid", "message": "…", "problems": [{…}]}}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from units.exceptions import RegistryError
+
+
+def _flatten(detail, path=""):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flatten(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(detail, list):
+        for item in detail:
+            yield from _flatten(item, path)
+    else:
+        problem = {"message": str(detail)}
+        if path:
+            problem["parameter"] = path
+        yield problem
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, RegistryError):
+        body = {
+            "status": 400,
+            "code": "refused",
+            "message": exc.message,
+            "problems": exc.problems,
+        }
+        return Response({"error": body}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    problems = list(_flatten(detail))
+    if isinstance(exc, exceptions.ValidationError):
+        message = "; ".join(
+            f"{p['parameter']}: {p['message']}" if "parameter" in p else p["message"] for p in problems
+        )
+    else:
+        message = problems[0]["message"] if problems else str(exc)
+    response.data = {
+        "error": {
+            "status": response.status_code,
+            "code": getattr(exc, "default_code", "error"),
+            "message": message,
+            "problems": problems,
+        }
+    }
+    return response

@@ -1,0 +1,83 @@
+"""Codes of DESIGN §2 with their Chinese labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JurisdictionLevel(models.TextChoices):
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    ZONE = "zone", _("开发区")
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("机关")
+    INSTITUTION = "institution", _("事业单位")
+
+
+class Category(models.TextChoices):
+    ADMINISTRATIVE = "administrative", _("承担行政职能")
+    PUBLIC_WELFARE_1 = "public_welfare_1", _("公益一类")
+    PUBLIC_WELFARE_2 = "public_welfare_2", _("公益二类")
+    BUSINESS = "business", _("从事生产经营活动")
+    UNCLASSIFIED = "unclassified", _("未分类")
+
+
+class Rank(models.TextChoices):
+    BUREAU = "bureau", _("正厅局级")
+    DEPUTY_BUREAU = "deputy_bureau", _("副厅局级")
+    DIVISION = "division", _("正处级")
+    DEPUTY_DIVISION = "deputy_division", _("副处级")
+    SECTION = "section", _("正科级")
+    DEPUTY_SECTION = "deputy_section", _("副科级")
+    OFFICE = "office", _("股级")
+    UNRANKED = "unranked", _("不定级")
+
+
+class Funding(models.TextChoices):
+    FULL = "full", _("全额拨款")
+    PARTIAL = "partial", _("差额拨款")
+    SELF = "self", _("自收自支")
+
+
+class DecisionStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    APPROVED = "approved", _("已批准")
+    REVOKED = "revoked", _("已撤回")
+
+
+class EventType(models.TextChoices):
+    ESTABLISH = "establish", _("设立")
+    ABOLISH = "abolish", _("撤销")
+    TRANSFORM = "transform", _("转企改制")
+    MERGE = "merge", _("合并")
+    ABSORB = "absorb", _("并入")
+    SPLIT = "split", _("分设")
+    CHANGE = "change", _("变更")
+
+
+class ParticipantRole(models.TextChoices):
+    SOURCE = "source", _("来源")
+    TARGET = "target", _("目标")
+
+
+class DocumentKind(models.TextChoices):
+    THREE_DETERMINATIONS = "three_determinations", _("“三定”规定")
+    POWER_LIST = "power_list", _("政事权限清单")
+    CHARTER = "charter", _("章程")
+    OTHER = "other", _("其他")
+
+
+# Event types whose (new) targets start on the effective date.
+TYPES_CREATING_TARGETS = {EventType.ESTABLISH, EventType.MERGE, EventType.SPLIT}
+# Event types whose sources end on the effective date.
+TYPES_ENDING_SOURCES = {
+    EventType.ABOLISH,
+    EventType.TRANSFORM,
+    EventType.MERGE,
+    EventType.ABSORB,
+    EventType.SPLIT,
+}
+# Event types that draw lineage edges (predecessor -> successor).
+TYPES_WITH_LINEAGE = {EventType.MERGE, EventType.ABSORB, EventType.SPLIT, EventType.TRANSFORM}

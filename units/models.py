@@ -1,0 +1,551 @@
+"""Domain model of the registry core (DESIGN §2).
+
+A Unit is only an identity. Everything that can change lives in UnitVersion rows, which are
+derived from approved events (and from registrations of units that existed before the registry
+started). Services in ``units.services`` are the only writers.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    Category,
+    DecisionStatus,
+    DocumentKind,
+    EventType,
+    Funding,
+    JurisdictionLevel,
+    ParticipantRole,
+    Rank,
+    UnitKind,
+)
+from .validators import division_code_validator, unit_key_validator, validate_credit_code
+
+
+def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class Jurisdiction(models.Model):
+    """An administrative division (行政区划): province, city, county or development zone."""
+
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, unique=True, validators=[division_code_validator]
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级行政区划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    level = models.CharField(_("层级"), max_length=16, choices=JurisdictionLevel.choices)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(Length("code"), 6) & Q(code__gte="000000") & Q(code__lte="999999"),
+                name="%(app_label)s_%(class)s_code_six_digits",
+                violation_error_message=_("行政区划代码必须是6位数字。"),
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("level", JurisdictionLevel),
+                name="%(app_label)s_%(class)s_level_valid",
+                violation_error_message=_("未知的行政区划层级。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message=_("行政区划不能是自己的上级。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class InstitutionCap(models.Model):
+    """The institution cap (机构限额) of a jurisdiction, in force from a date."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="caps"
+    )
+    valid_from = models.DateField(_("起始日期"))
+    cap = models.PositiveIntegerField(_("机构限额"))
+    decision = models.ForeignKey(
+        "Decision",
+        verbose_name=_("依据文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caps",
+    )
+
+    class Meta:
+        verbose_name = _("机构限额")
+        verbose_name_plural = _("机构限额")
+        ordering = ["jurisdiction__code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "valid_from"],
+                name="%(app_label)s_%(class)s_one_per_date",
+                violation_error_message=_("该行政区划在同一日期已有机构限额。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(cap__gte=0),
+                name="%(app_label)s_%(class)s_cap_not_negative",
+                violation_error_message=_("机构限额不能为负数。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.name} {self.valid_from}: {self.cap}"
+
+
+class Unit(models.Model):
+    """One identity for every organization, whatever happens to it."""
+
+    key = models.CharField(
+        _("标识"), max_length=100, unique=True, validators=[unit_key_validator]
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=UnitKind.choices)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("kind", UnitKind),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message=_("未知的机构类别。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(key=""),
+                name="%(app_label)s_%(class)s_key_not_empty",
+                violation_error_message=_("机构标识不能为空。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def get_absolute_url(self) -> str:
+        return reverse("units:unit-detail", kwargs={"key": self.key})
+
+
+class UnitRegistration(models.Model):
+    """A unit registered as existing from a date (not created by an event): its state at birth."""
+
+    unit = models.OneToOneField(
+        Unit, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="registration"
+    )
+    established_on = models.DateField(_("成立日期"))
+    attributes = models.JSONField(_("初始属性"), default=dict)
+
+    class Meta:
+        verbose_name = _("存量登记")
+        verbose_name_plural = _("存量登记")
+        ordering = ["established_on", "unit__key"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.key} @ {self.established_on}"
+
+
+class UnitVersion(models.Model):
+    """The state of a unit over [valid_from, valid_to); derived from events, never edited."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="versions"
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=UnitKind.choices)
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(_("终止日期"), null=True, blank=True)
+    name = models.CharField(_("名称"), max_length=200)
+    short_name = models.CharField(_("简称"), max_length=100, blank=True)
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    parent = models.ForeignKey(
+        Unit,
+        verbose_name=_("主管部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="child_versions",
+    )
+    category = models.CharField(
+        _("事业单位类别"), max_length=20, choices=Category.choices, blank=True
+    )
+    rank = models.CharField(_("机构规格"), max_length=20, choices=Rank.choices, blank=True)
+    funding = models.CharField(_("经费形式"), max_length=10, choices=Funding.choices, blank=True)
+    sector = models.CharField(_("行业领域"), max_length=100, blank=True)
+    business_functions = models.BooleanField(_("有经营职能"), default=False)
+    market_replaceable = models.BooleanField(_("承担市场可替代职能"), default=False)
+    pending_wind_down = models.BooleanField(_("待消化"), default=False)
+    functions = models.TextField(_("主要职能"), blank=True)
+    internal_bodies = models.PositiveIntegerField(_("内设机构数"), default=0)
+    opened_by = models.ForeignKey(
+        "Event",
+        verbose_name=_("开始于事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opened_versions",
+    )
+    closed_by = models.ForeignKey(
+        "Event",
+        verbose_name=_("结束于事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closed_versions",
+    )
+
+    class Meta:
+        verbose_name = _("机构版本")
+        verbose_name_plural = _("机构版本")
+        ordering = ["unit_id", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__lt=F("valid_to")),
+                name="%(app_label)s_%(class)s_valid_from_before_valid_to",
+                violation_error_message=_("起始日期必须早于终止日期。"),
+            ),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(valid_to__isnull=True),
+                name="%(app_label)s_%(class)s_one_open_version",
+                violation_error_message=_("一个机构只能有一个未结束的版本。"),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "valid_from"],
+                name="%(app_label)s_%(class)s_one_version_per_date",
+                violation_error_message=_("一个机构在同一日期只能开始一个版本。"),
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("kind", UnitKind),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message=_("未知的机构类别。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(category="") | _in_choices("category", Category),
+                name="%(app_label)s_%(class)s_category_valid",
+                violation_error_message=_("未知的事业单位类别。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(rank="") | _in_choices("rank", Rank),
+                name="%(app_label)s_%(class)s_rank_valid",
+                violation_error_message=_("未知的机构规格。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(funding="") | _in_choices("funding", Funding),
+                name="%(app_label)s_%(class)s_funding_valid",
+                violation_error_message=_("未知的经费形式。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_code="") | Exact(Length("credit_code"), 18),
+                name="%(app_label)s_%(class)s_credit_code_length",
+                violation_error_message=_("统一社会信用代码应为18位。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("unit")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message=_("机构不能主管自己。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="%(app_label)s_%(class)s_name_not_empty",
+                violation_error_message=_("机构名称不能为空。"),
+            ),
+        ]
+        indexes = [
+            # As-of counts and lists: kind + jurisdiction, then the interval.
+            models.Index(
+                fields=["kind", "jurisdiction", "valid_from", "valid_to"],
+                name="units_version_kind_juris_asof",
+            ),
+            # Institutions per supervising department on a date.
+            models.Index(fields=["parent", "valid_from", "valid_to"], name="units_version_parent_asof"),
+            models.Index(fields=["valid_from", "valid_to"], name="units_version_asof"),
+            models.Index(fields=["name"], name="units_version_name"),
+            models.Index(fields=["credit_code"], name="units_version_credit_code"),
+        ]
+
+    def __str__(self) -> str:
+        end = self.valid_to.isoformat() if self.valid_to else "…"
+        return f"{self.name} [{self.valid_from.isoformat()}, {end})"
+
+
+class Decision(models.Model):
+    """A reform decision (决定/文件). Only approved decisions change the registry."""
+
+    number = models.CharField(_("文号"), max_length=100, unique=True)
+    title = models.CharField(_("标题"), max_length=300)
+    issuer = models.CharField(_("发文机关"), max_length=200, blank=True)
+    issued_on = models.DateField(_("发文日期"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.DRAFT
+    )
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("改革决定")
+        verbose_name_plural = _("改革决定")
+        ordering = ["-issued_on", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("status", DecisionStatus),
+                name="%(app_label)s_%(class)s_status_valid",
+                violation_error_message=_("未知的决定状态。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(number=""),
+                name="%(app_label)s_%(class)s_number_not_empty",
+                violation_error_message=_("文号不能为空。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DecisionStatus.DRAFT) | Q(approved_at__isnull=False),
+                name="%(app_label)s_%(class)s_approved_has_time",
+                violation_error_message=_("已批准或已撤回的决定必须有批准时间。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DecisionStatus.REVOKED) | Q(revoked_at__isnull=False),
+                name="%(app_label)s_%(class)s_revoked_has_time",
+                violation_error_message=_("已撤回的决定必须有撤回时间。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("units:decision-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == DecisionStatus.APPROVED
+
+
+def _attachment_path(instance: "DecisionAttachment", filename: str) -> str:
+    return f"decisions/{instance.decision_id}/{filename}"
+
+
+class DecisionAttachment(models.Model):
+    """A file attached to a decision (the document itself, usually as PDF)."""
+
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("决定"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    file = models.FileField(_("文件"), upload_to=_attachment_path)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("决定附件")
+        verbose_name_plural = _("决定附件")
+        ordering = ["decision", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.title or self.file.name
+
+
+class Event(models.Model):
+    """A reform item (改革事项) of one decision: what happens to which units on which date."""
+
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("决定"), on_delete=models.CASCADE, related_name="events"
+    )
+    key = models.CharField(_("标识"), max_length=100, unique=True, validators=[unit_key_validator])
+    type = models.CharField(_("事项类型"), max_length=12, choices=EventType.choices)
+    effective_on = models.DateField(_("生效日期"))
+    attributes = models.JSONField(
+        _("设定的属性"),
+        default=dict,
+        blank=True,
+        help_text=_("变更（change）和并入（absorb）事项为延续的机构设定的属性。"),
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("改革事项")
+        verbose_name_plural = _("改革事项")
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("type", EventType),
+                name="%(app_label)s_%(class)s_type_valid",
+                violation_error_message=_("未知的事项类型。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["effective_on"], name="units_event_effective_on")]
+
+    def __str__(self) -> str:
+        return f"{self.key}（{self.get_type_display()}，{self.effective_on.isoformat()}）"
+
+
+class EventParticipant(models.Model):
+    """A unit taking part in an event, as source (ends or changes) or target (starts/continues).
+
+    ``creates`` marks a new target: the event that brings the unit into being; ``attributes``
+    then hold the unit's state at birth.
+    """
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="participants"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(_("角色"), max_length=8, choices=ParticipantRole.choices)
+    creates = models.BooleanField(_("新设"), default=False)
+    attributes = models.JSONField(_("成立时属性"), default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("事项涉及机构")
+        verbose_name_plural = _("事项涉及机构")
+        ordering = ["event", "role", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "unit"],
+                name="%(app_label)s_%(class)s_unit_once_per_event",
+                violation_error_message=_("同一机构不能在一个事项中出现两次（不能并入自己）。"),
+            ),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(creates=True),
+                name="%(app_label)s_%(class)s_created_once",
+                violation_error_message=_("一个机构只能由一个事项设立。"),
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("role", ParticipantRole),
+                name="%(app_label)s_%(class)s_role_valid",
+                violation_error_message=_("未知的角色。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(creates=False) | Q(role=ParticipantRole.TARGET),
+                name="%(app_label)s_%(class)s_only_targets_created",
+                violation_error_message=_("只有目标机构可以是新设的。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "role"], name="units_participant_unit_role")]
+
+    def __str__(self) -> str:
+        return f"{self.event.key}: {self.get_role_display()} {self.unit.key}"
+
+
+def _document_path(instance: "UnitDocument", filename: str) -> str:
+    return f"units/{instance.unit_id}/{filename}"
+
+
+class UnitDocument(models.Model):
+    """A dated document of a unit: 三定 rules, power list (政事权限清单), charter (章程) …"""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("文件类型"), max_length=24, choices=DocumentKind.choices)
+    title = models.CharField(_("标题"), max_length=300)
+    issued_on = models.DateField(_("印发日期"))
+    decision = models.ForeignKey(
+        Decision,
+        verbose_name=_("依据文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="unit_documents",
+    )
+    file = models.FileField(_("文件"), upload_to=_document_path, blank=True)
+
+    class Meta:
+        verbose_name = _("机构文件")
+        verbose_name_plural = _("机构文件")
+        ordering = ["unit", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("kind", DocumentKind),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message=_("未知的文件类型。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditEntry(models.Model):
+    """One write to the registry: who, when, which request, what object, before and after."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor = models.CharField(
+        _("操作者"), max_length=150, help_text=_("用户名，或执行写入的命令名称。")
+    )
+    request_id = models.CharField(_("请求标识"), max_length=64, blank=True, db_index=True)
+    action = models.CharField(_("操作"), max_length=40)
+    object_type = models.CharField(_("对象类型"), max_length=100)
+    object_id = models.CharField(_("对象标识"), max_length=100)
+    object_repr = models.CharField(_("对象"), max_length=300, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="units_audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_repr}"
