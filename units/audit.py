@@ -27,7 +27,7 @@ class Actor:
     request_id: str = ""
 
 
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("registry_actor", default=Actor())
+_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("registry_actor", default=Actor())  # noqa: B039 (frozen)
 
 
 def current_actor() -> Actor:
@@ -35,7 +35,9 @@ def current_actor() -> Actor:
 
 
 @contextmanager
-def acting(*, user: Any = None, name: str | None = None, request_id: str | None = None) -> Iterator[Actor]:
+def acting(
+    *, user: Any = None, name: str | None = None, request_id: str | None = None
+) -> Iterator[Actor]:
     """Attribute the writes inside the block to a user or a named command."""
     outer = _current.get()
     if name is None:
@@ -52,7 +54,9 @@ def acting(*, user: Any = None, name: str | None = None, request_id: str | None 
         _current.reset(token)
 
 
-def _entry(action: str, object_type: str, object_id: Any, object_repr: str, before: Any, after: Any) -> AuditEntry:
+def _entry(
+    action: str, object_type: str, object_id: Any, object_repr: str, before: Any, after: Any
+) -> AuditEntry:
     actor = _current.get()
     user = actor.user if getattr(actor.user, "pk", None) else None
     return AuditEntry(
@@ -109,7 +113,9 @@ class AuditContextMiddleware:
         token = _current.set(
             Actor(
                 user=user if user is not None and user.is_authenticated else None,
-                name=user.get_username() if user is not None and user.is_authenticated else "anonymous",
+                name=user.get_username()
+                if user is not None and user.is_authenticated
+                else "anonymous",
                 request_id=request.request_id,
             )
         )

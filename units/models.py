@@ -115,9 +115,7 @@ class InstitutionCap(models.Model):
 class Unit(models.Model):
     """One identity for every organization, whatever happens to it."""
 
-    key = models.CharField(
-        _("标识"), max_length=100, unique=True, validators=[unit_key_validator]
-    )
+    key = models.CharField(_("标识"), max_length=100, unique=True, validators=[unit_key_validator])
     kind = models.CharField(_("类别"), max_length=16, choices=UnitKind.choices)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
@@ -280,7 +278,9 @@ class UnitVersion(models.Model):
                 name="units_version_kind_juris_asof",
             ),
             # Institutions per supervising department on a date.
-            models.Index(fields=["parent", "valid_from", "valid_to"], name="units_version_parent_asof"),
+            models.Index(
+                fields=["parent", "valid_from", "valid_to"], name="units_version_parent_asof"
+            ),
             models.Index(fields=["valid_from", "valid_to"], name="units_version_asof"),
             models.Index(fields=["name"], name="units_version_name"),
             models.Index(fields=["credit_code"], name="units_version_credit_code"),

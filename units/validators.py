@@ -26,9 +26,7 @@ def credit_code_check_character(first17: str) -> str:
 def credit_code_problem(code: str) -> str | None:
     """Return a sentence saying what is wrong with a unified social credit code, or None."""
     if len(code) != 18:
-        return str(
-            _("统一社会信用代码应为18位，实际为%(n)d位。") % {"n": len(code)}
-        )
+        return str(_("统一社会信用代码应为18位，实际为%(n)d位。") % {"n": len(code)})
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
         return str(

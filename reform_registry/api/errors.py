@@ -1,6 +1,6 @@
 """One JSON error shape for the whole API.
 
-    {"error": {"status": 400, "code": "invalid", "message": "…", "problems": [{…}]}}
+{"error": {"status": 400, "code": "invalid", "message": "…", "problems": [{…}]}}
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -37,7 +37,9 @@ def exception_handler(exc, context):
         }
         return Response({"error": body}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -49,7 +51,8 @@ def exception_handler(exc, context):
     problems = list(_flatten(detail))
     if isinstance(exc, exceptions.ValidationError):
         message = "; ".join(
-            f"{p['parameter']}: {p['message']}" if "parameter" in p else p["message"] for p in problems
+            f"{p['parameter']}: {p['message']}" if "parameter" in p else p["message"]
+            for p in problems
         )
     else:
         message = problems[0]["message"] if problems else str(exc)

@@ -1,0 +1,44 @@
+# The reform registry. `make run` serves the demo; `make test` runs the suite
+# (SQLite by default, PostgreSQL when DATABASE_URL is set).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run demo test lint bench schema clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py load_demo
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py load_demo
+
+test: install
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+schema: install
+	SECRET_KEY=$${SECRET_KEY:-schema-only-secret-key} $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+bench: install
+	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} $(PY) -m benchmarks $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .hypothesis
