@@ -335,6 +335,7 @@ class Decision(models.Model):
         verbose_name = _("改革决定")
         verbose_name_plural = _("改革决定")
         ordering = ["-issued_on", "number"]
+        permissions = [("approve_decision", _("可以批准和撤回改革决定"))]
         constraints = [
             models.CheckConstraint(
                 condition=_in_choices("status", DecisionStatus),
@@ -549,3 +550,33 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_repr}"
+
+
+class JurisdictionScope(models.Model):
+    """Limits a user to a jurisdiction and its subdivisions. A user with no scope row is not
+    limited; with one or more, sees and edits only units of those jurisdictions and below."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="jurisdiction_scopes",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("行政区划"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("管辖范围")
+        verbose_name_plural = _("管辖范围")
+        ordering = ["user", "jurisdiction__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "jurisdiction"],
+                name="%(app_label)s_%(class)s_once_per_user",
+                violation_error_message=_("该用户已有此管辖范围。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.jurisdiction}"
