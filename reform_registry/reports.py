@@ -1,0 +1,533 @@
+"""The reports of the registry (DESIGN §4): reform summary, institutions, quotas and changes.
+
+Every report is a plain dataclass computed by grouped SQL queries, a fixed number of them
+whatever the number of units; the API serializes them and the pages render them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+
+from units import selectors
+from units.choices import DecisionStatus, ParticipantRole, UnitKind
+from units.models import (
+    Decision,
+    Event,
+    EventParticipant,
+    InstitutionCap,
+    Jurisdiction,
+    UnitVersion,
+)
+
+FOUR = Decimal("0.0001")
+TWO = Decimal("0.01")
+
+
+def ratio(numerator: int, denominator: int, places: Decimal = FOUR) -> Decimal | None:
+    """numerator ÷ denominator rounded half up, or None when the denominator is zero."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reform summary
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentCounts:
+    key: str
+    name: str
+    before: int
+    after: int
+    involved: bool = False
+
+
+@dataclass
+class QuotasRecovered:
+    total: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ReformSummary:
+    jurisdiction: str
+    jurisdiction_name: str
+    before: dt.date
+    after: dt.date
+    subdivisions: bool
+    exclude_pending: bool
+    include_drafts: bool
+    institutions_before: int
+    institutions_after: int
+    reduction_rate: Decimal | None
+    departments_baseline: int
+    avg_per_department_before: Decimal | None
+    avg_per_department_after: Decimal | None
+    involved_departments: int
+    involved_at_most_3: int
+    share_at_most_3: Decimal | None
+    quotas_recovered: QuotasRecovered
+    institution_cap: int | None
+    headroom_share: Decimal | None
+    departments: list[DepartmentCounts]
+    drafts_included: list[str] = field(default_factory=list)
+
+
+def _version_filter(
+    *, on: dt.date, jurisdiction_ids: list[int], exclude_pending: bool
+) -> QuerySet[UnitVersion]:
+    qs = selectors.versions_on(on).filter(
+        kind=UnitKind.INSTITUTION, jurisdiction_id__in=jurisdiction_ids
+    )
+    if exclude_pending:
+        qs = qs.exclude(category="business", pending_wind_down=True)
+    return qs
+
+
+def _per_parent(
+    *, on: dt.date, jurisdiction_ids: list[int], exclude_pending: bool
+) -> tuple[int, dict[int, int]]:
+    """(total count, count per supervising department id) on a date: one grouped query."""
+    rows = (
+        _version_filter(on=on, jurisdiction_ids=jurisdiction_ids, exclude_pending=exclude_pending)
+        .order_by()
+        .values_list("parent_id", "parent__kind")
+        .annotate(n=Count("id"))
+    )
+    total = 0
+    per: dict[int, int] = {}
+    for parent_id, parent_kind, n in rows:
+        total += n
+        if parent_id is not None and parent_kind == UnitKind.DEPARTMENT:
+            per[parent_id] = per.get(parent_id, 0) + n
+    return total, per
+
+
+def _involved_departments(
+    *,
+    before: dt.date,
+    after: dt.date,
+    jurisdiction_ids: list[int],
+    exclude_pending: bool,
+) -> set[int]:
+    """Departments that supervised, on ``before`` or ``after``, an institution that is a source
+    or target of an approved event effective in (before, after]: one query."""
+    touched = EventParticipant.objects.filter(
+        event__effective_on__gt=before,
+        event__effective_on__lte=after,
+        event__decision__status=DecisionStatus.APPROVED,
+    ).values("unit_id")
+    versions = UnitVersion.objects.filter(
+        selectors.active_on(before) | selectors.active_on(after),
+        kind=UnitKind.INSTITUTION,
+        jurisdiction_id__in=jurisdiction_ids,
+        unit_id__in=touched,
+        parent__kind=UnitKind.DEPARTMENT,
+    )
+    if exclude_pending:
+        versions = versions.exclude(category="business", pending_wind_down=True)
+    return set(versions.order_by().values_list("parent_id", flat=True).distinct())
+
+
+def _department_names(
+    ids: set[int], *, before: dt.date, after: dt.date
+) -> dict[int, tuple[str, str]]:
+    """Key and name of each department, as on ``after`` (or ``before`` if it ended): one query."""
+    if not ids:
+        return {}
+    names: dict[int, tuple[str, str, dt.date]] = {}
+    rows = UnitVersion.objects.filter(
+        selectors.active_on(before) | selectors.active_on(after), unit_id__in=ids
+    ).values_list("unit_id", "unit__key", "name", "valid_from")
+    for unit_id, key, name, valid_from in rows:
+        if unit_id not in names or names[unit_id][2] < valid_from:
+            names[unit_id] = (key, name, valid_from)
+    return {uid: (key, name) for uid, (key, name, _f) in names.items()}
+
+
+def institution_cap_on(jurisdiction: Jurisdiction, on: dt.date) -> int | None:
+    """The cap in force on a date, or None."""
+    row = (
+        InstitutionCap.objects.filter(jurisdiction=jurisdiction, valid_from__lte=on)
+        .order_by("-valid_from")
+        .values_list("cap", flat=True)
+        .first()
+    )
+    return row
+
+
+def pool_inflow(jurisdiction: Jurisdiction, start: dt.date, end: dt.date) -> QuotasRecovered:
+    """Gross inflow into the jurisdiction's pool in (start, end], total, by reason and by kind."""
+    try:
+        from staffing.selectors import pool_inflow_rows
+    except ImportError:  # the staffing ledger is not installed
+        return QuotasRecovered()
+    result = QuotasRecovered()
+    by_reason: dict[str, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
+    for reason, kind, amount in pool_inflow_rows(jurisdiction=jurisdiction, start=start, end=end):
+        result.total += amount
+        by_reason[reason] += amount
+        by_kind[kind] += amount
+    result.by_reason = dict(sorted(by_reason.items()))
+    result.by_kind = dict(sorted(by_kind.items()))
+    return result
+
+
+def drafts_for_preview(*, after: dt.date) -> list[Decision]:
+    """Draft decisions with at least one event effective on or before ``after``."""
+    return list(
+        Decision.objects.filter(status=DecisionStatus.DRAFT, events__effective_on__lte=after)
+        .distinct()
+        .order_by("issued_on", "number")
+    )
+
+
+def reform_summary(
+    *,
+    jurisdiction: Jurisdiction,
+    before: dt.date,
+    after: dt.date,
+    subdivisions: bool = False,
+    exclude_pending: bool = True,
+    include_drafts: bool = False,
+) -> ReformSummary:
+    """The figures of a reform between two dates (DESIGN §4).
+
+    With ``include_drafts`` the drafts are approved inside a transaction that is rolled back
+    once the figures are computed, so the answer is as if they were approved and nothing stays
+    written (audit rows included). A draft that cannot be approved raises ``RegistryError``.
+    """
+    if not include_drafts:
+        return _reform_summary(
+            jurisdiction=jurisdiction,
+            before=before,
+            after=after,
+            subdivisions=subdivisions,
+            exclude_pending=exclude_pending,
+        )
+    from units import services
+
+    with transaction.atomic():
+        drafts = drafts_for_preview(after=after)
+        services.decisions_approve(decisions=drafts)
+        summary = _reform_summary(
+            jurisdiction=jurisdiction,
+            before=before,
+            after=after,
+            subdivisions=subdivisions,
+            exclude_pending=exclude_pending,
+        )
+        transaction.set_rollback(True)
+    summary.include_drafts = True
+    summary.drafts_included = [d.number for d in drafts]
+    return summary
+
+
+def _reform_summary(
+    *,
+    jurisdiction: Jurisdiction,
+    before: dt.date,
+    after: dt.date,
+    subdivisions: bool,
+    exclude_pending: bool,
+) -> ReformSummary:
+    ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
+    total_before, per_before = _per_parent(
+        on=before, jurisdiction_ids=ids, exclude_pending=exclude_pending
+    )
+    total_after, per_after = _per_parent(
+        on=after, jurisdiction_ids=ids, exclude_pending=exclude_pending
+    )
+    involved = _involved_departments(
+        before=before, after=after, jurisdiction_ids=ids, exclude_pending=exclude_pending
+    )
+    baseline = len(per_before)
+    at_most_3 = sum(1 for d in involved if per_after.get(d, 0) <= 3)
+    cap = institution_cap_on(jurisdiction, after)
+    department_ids = set(per_before) | set(per_after) | involved
+    names = _department_names(department_ids, before=before, after=after)
+    departments = [
+        DepartmentCounts(
+            key=names.get(d, (str(d), ""))[0],
+            name=names.get(d, ("", ""))[1],
+            before=per_before.get(d, 0),
+            after=per_after.get(d, 0),
+            involved=d in involved,
+        )
+        for d in department_ids
+    ]
+    departments.sort(key=lambda row: (-row.before, -row.after, row.key))
+    return ReformSummary(
+        jurisdiction=jurisdiction.code,
+        jurisdiction_name=jurisdiction.name,
+        before=before,
+        after=after,
+        subdivisions=subdivisions,
+        exclude_pending=exclude_pending,
+        include_drafts=False,
+        institutions_before=total_before,
+        institutions_after=total_after,
+        reduction_rate=ratio(total_before - total_after, total_before),
+        departments_baseline=baseline,
+        avg_per_department_before=ratio(total_before, baseline, TWO),
+        avg_per_department_after=ratio(total_after, baseline, TWO),
+        involved_departments=len(involved),
+        involved_at_most_3=at_most_3,
+        share_at_most_3=ratio(at_most_3, len(involved)),
+        quotas_recovered=pool_inflow(jurisdiction, before, after),
+        institution_cap=cap,
+        headroom_share=ratio(cap - total_after, cap) if cap else None,
+        departments=departments,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Institutions grouped by a field on a date
+# ---------------------------------------------------------------------------------------------
+
+GROUPINGS = ("department", "category", "rank", "funding", "sector", "jurisdiction")
+
+
+@dataclass
+class GroupCount:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass
+class InstitutionsReport:
+    jurisdiction: str | None
+    on: dt.date
+    group_by: str
+    subdivisions: bool
+    exclude_pending: bool
+    total: int
+    groups: list[GroupCount]
+
+
+def institutions_report(
+    *,
+    on: dt.date,
+    group_by: str = "department",
+    jurisdiction: Jurisdiction | None = None,
+    subdivisions: bool = False,
+    exclude_pending: bool = True,
+) -> InstitutionsReport:
+    """Institutions counted on a date, grouped by department, category, rank, funding, sector
+    or jurisdiction: one grouped query (and one for the jurisdiction tree)."""
+    if group_by not in GROUPINGS:
+        raise ValueError(group_by)
+    qs = selectors.versions_on(on).filter(kind=UnitKind.INSTITUTION)
+    if jurisdiction is not None:
+        qs = qs.filter(
+            jurisdiction_id__in=selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
+        )
+    if exclude_pending:
+        qs = qs.exclude(category="business", pending_wind_down=True)
+    qs = qs.order_by()
+    groups: list[GroupCount] = []
+    if group_by == "department":
+        parent_name = UnitVersion.objects.filter(
+            selectors.active_on(on), unit_id=OuterRef("parent_id")
+        ).values("name")[:1]
+        rows = (
+            qs.values("parent_id", "parent__key")
+            .annotate(n=Count("id"), label=Subquery(parent_name))
+            .values_list("parent__key", "label", "n")
+        )
+        groups = [GroupCount(key or "", label or "", n) for key, label, n in rows]
+    elif group_by == "jurisdiction":
+        rows = qs.values_list("jurisdiction__code", "jurisdiction__name").annotate(n=Count("id"))
+        groups = [GroupCount(code, name, n) for code, name, n in rows]
+    else:
+        from units.choices import Category, Funding, Rank
+
+        labels: dict[str, Any] = {
+            "category": dict(Category.choices),
+            "rank": dict(Rank.choices),
+            "funding": dict(Funding.choices),
+        }.get(group_by, {})
+        rows = qs.values_list(group_by).annotate(n=Count("id"))
+        groups = [GroupCount(value, str(labels.get(value, value)), n) for value, n in rows]
+    groups.sort(key=lambda g: (-g.count, g.key))
+    return InstitutionsReport(
+        jurisdiction=jurisdiction.code if jurisdiction else None,
+        on=on,
+        group_by=group_by,
+        subdivisions=subdivisions,
+        exclude_pending=exclude_pending,
+        total=sum(g.count for g in groups),
+        groups=groups,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes between two dates
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChangedUnit:
+    key: str
+    kind: str
+    name: str
+    on: dt.date
+    event: str
+    event_type: str
+    decision: str
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChangeEvent:
+    key: str
+    type: str
+    effective_on: dt.date
+    decision: str
+    decision_title: str
+    sources: list[str]
+    targets: list[str]
+
+
+@dataclass
+class ChangesReport:
+    jurisdiction: str | None
+    start: dt.date
+    end: dt.date
+    established: list[ChangedUnit]
+    ended: list[ChangedUnit]
+    changed: list[ChangedUnit]
+    events: list[ChangeEvent]
+
+
+def changes_report(
+    *,
+    start: dt.date,
+    end: dt.date,
+    jurisdiction: Jurisdiction | None = None,
+    subdivisions: bool = True,
+) -> ChangesReport:
+    """What was established, ended or changed on a date in [start, end], with the approved
+    events that did it. Four queries whatever the number of units."""
+    events_qs = Event.objects.filter(
+        decision__status=DecisionStatus.APPROVED,
+        effective_on__gte=start,
+        effective_on__lte=end,
+    )
+    versions = UnitVersion.objects.select_related("unit", "opened_by__decision")
+    ended_versions = UnitVersion.objects.select_related("unit", "closed_by__decision")
+    if jurisdiction is not None:
+        ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
+        versions = versions.filter(jurisdiction_id__in=ids)
+        ended_versions = ended_versions.filter(jurisdiction_id__in=ids)
+        events_qs = events_qs.filter(
+            participants__unit__versions__jurisdiction_id__in=ids
+        ).distinct()
+    # Versions opened in the window by an event: the unit was established (the event created
+    # it) or changed (absorb or change).
+    opened = list(
+        versions.filter(
+            opened_by__isnull=False,
+            valid_from__gte=start,
+            valid_from__lte=end,
+            opened_by__decision__status=DecisionStatus.APPROVED,
+        ).order_by("valid_from", "unit__key")
+    )
+    created = set(
+        EventParticipant.objects.filter(
+            creates=True, event_id__in=[v.opened_by_id for v in opened]
+        ).values_list("event_id", "unit_id")
+    )
+    # Versions closed in the window with no later version: the unit ended.
+    later = UnitVersion.objects.filter(unit_id=OuterRef("unit_id"), valid_from=OuterRef("valid_to"))
+    closed = list(
+        ended_versions.filter(
+            closed_by__isnull=False,
+            valid_to__gte=start,
+            valid_to__lte=end,
+            closed_by__decision__status=DecisionStatus.APPROVED,
+        )
+        .filter(~Exists(later))
+        .order_by("valid_to", "unit__key")
+    )
+    established: list[ChangedUnit] = []
+    changed: list[ChangedUnit] = []
+    previous_ids = [v.unit_id for v in opened if (v.opened_by_id, v.unit_id) not in created]
+    previous: dict[tuple[int, dt.date], UnitVersion] = {}
+    if previous_ids:
+        for p in UnitVersion.objects.filter(
+            unit_id__in=previous_ids, valid_to__gte=start, valid_to__lte=end
+        ):
+            previous[(p.unit_id, p.valid_to)] = p
+    for v in opened:
+        event = v.opened_by
+        row = ChangedUnit(
+            key=v.unit.key,
+            kind=v.kind,
+            name=v.name,
+            on=v.valid_from,
+            event=event.key,
+            event_type=event.type,
+            decision=event.decision.number,
+        )
+        if (v.opened_by_id, v.unit_id) in created:
+            established.append(row)
+        else:
+            before = previous.get((v.unit_id, v.valid_from))
+            row.fields = selectors.changed_fields(before, v) if before else []
+            changed.append(row)
+    ended: list[ChangedUnit] = []
+    for v in closed:
+        event = v.closed_by
+        ended.append(
+            ChangedUnit(
+                key=v.unit.key,
+                kind=v.kind,
+                name=v.name,
+                on=v.valid_to,
+                event=event.key,
+                event_type=event.type,
+                decision=event.decision.number,
+            )
+        )
+    parts: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    event_list = list(events_qs.select_related("decision").order_by("effective_on", "id"))
+    for event_id, role, key in (
+        EventParticipant.objects.filter(event_id__in=[e.pk for e in event_list])
+        .order_by("event_id", "role", "position", "id")
+        .values_list("event_id", "role", "unit__key")
+    ):
+        parts[event_id][0 if role == ParticipantRole.SOURCE else 1].append(key)
+    events = [
+        ChangeEvent(
+            key=e.key,
+            type=e.type,
+            effective_on=e.effective_on,
+            decision=e.decision.number,
+            decision_title=e.decision.title,
+            sources=parts[e.pk][0],
+            targets=parts[e.pk][1],
+        )
+        for e in event_list
+    ]
+    return ChangesReport(
+        jurisdiction=jurisdiction.code if jurisdiction else None,
+        start=start,
+        end=end,
+        established=established,
+        ended=ended,
+        changed=changed,
+        events=events,
+    )
