@@ -155,8 +155,11 @@ def unit_register(
 
 
 @transaction.atomic
-def units_register_bulk(*, rows: Sequence[RegistrationInput]) -> list[Unit]:
-    """Register many units at once: validate all, create all, derive their first versions."""
+def units_register_bulk(*, rows: Sequence[RegistrationInput], derive: bool = True) -> list[Unit]:
+    """Register many units at once: validate all, create all, derive their first versions.
+
+    With ``derive=False`` the caller re-derives them later in the same transaction (the
+    workbook importer does it once, together with the events it approves)."""
     problems: list[dict] = []
     cleaned: list[tuple[RegistrationInput, dict]] = []
     seen: set[str] = set()
@@ -224,7 +227,8 @@ def units_register_bulk(*, rows: Sequence[RegistrationInput]) -> list[Unit]:
             for unit, (row, values) in zip(units, cleaned, strict=True)
         ],
     )
-    rederive(unit_ids=[u.pk for u in units], action="register")
+    if derive:
+        rederive(unit_ids=[u.pk for u in units], action="register")
     return units
 
 
@@ -552,6 +556,229 @@ def event_create(
     return event
 
 
+@dataclass
+class EventInput:
+    """One event of ``events_create_bulk``: units are given by key."""
+
+    decision: Decision
+    key: str
+    type: str
+    effective_on: dt.date
+    sources: Sequence[str] = ()
+    targets: Sequence[str] = ()
+    new_units: Sequence[NewUnit] = ()
+    attributes: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@transaction.atomic
+def events_create_bulk(*, rows: Sequence[EventInput]) -> list[Event]:
+    """Add many events to draft decisions at once, with the checks of ``event_create``.
+
+    Every row is checked (keys, decisions, units, shape, attribute values of the event and of
+    the units it creates) and every problem is reported in one ``RegistryError``; then all
+    events are written with a few bulk inserts. Each problem names its ``event`` and, where
+    it has one, its ``unit`` and ``column``."""
+    if not rows:
+        return []
+    problems: list[dict] = []
+
+    def bad(event: str, message: str, **extra: Any) -> None:
+        prefix = _("事项 %(event)s：") % {"event": event}
+        problems.append({"event": event, **extra, "message": prefix + message})
+
+    decision_ids = sorted({r.decision.pk for r in rows})
+    locked = {d.pk: d for d in Decision.objects.select_for_update().filter(pk__in=decision_ids)}
+    wanted_keys = {k for r in rows for k in (*r.sources, *r.targets)}
+    units: dict[str, Unit] = {}
+    for batch in chunked(sorted(wanted_keys)):
+        units.update((u.key, u) for u in Unit.objects.filter(key__in=batch))
+    new_keys = [n.key for r in rows for n in r.new_units]
+    taken_units: set[str] = set()
+    for batch in chunked(sorted(set(new_keys))):
+        taken_units.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
+    taken_events: set[str] = set()
+    for batch in chunked(sorted({r.key for r in rows})):
+        taken_events.update(Event.objects.filter(key__in=batch).values_list("key", flat=True))
+
+    seen_events: set[str] = set()
+    seen_units: set[str] = set()
+    cleaned: list[tuple[EventInput, dict, list[dict]]] = []
+    for row in rows:
+        key = row.key
+        try:
+            unit_key_validator(key)
+        except Exception as exc:
+            bad(key, " ".join(exc.messages), column="key")
+            continue
+        if key in seen_events:
+            bad(key, _("事项标识“%(key)s”重复。") % {"key": key}, column="key")
+            continue
+        seen_events.add(key)
+        if key in taken_events:
+            bad(key, _("事项标识“%(key)s”已存在。") % {"key": key}, column="key")
+        decision = locked.get(row.decision.pk)
+        if decision is None or decision.status != DecisionStatus.DRAFT:
+            status = decision.get_status_display() if decision else _("已删除")
+            bad(
+                key,
+                _("决定 %(number)s 已%(status)s，不能再添加事项。")
+                % {"number": row.decision.number, "status": status},
+                column="decision",
+            )
+        for column, keys in (("sources", row.sources), ("targets", row.targets)):
+            for unit_key in keys:
+                if unit_key not in units:
+                    bad(
+                        key,
+                        _("机构“%(unit)s”不存在。") % {"unit": unit_key},
+                        unit=unit_key,
+                        column=column,
+                    )
+        problems.extend(
+            _structure_problems(
+                key=key,
+                type_=row.type,
+                sources=list(row.sources),
+                existing_targets=list(row.targets),
+                new_targets=[n.key for n in row.new_units],
+                attributes=row.attributes or {},
+            )
+        )
+        values, wrong = clean_attributes(row.attributes or {}, birth=False)
+        for p in wrong:
+            bad(key, p["message"], column=p["column"])
+        new_values: list[dict] = []
+        for new in row.new_units:
+            where = {"unit": new.key}
+            prefix = _("新设机构 %(unit)s：") % {"unit": new.key}
+            try:
+                unit_key_validator(new.key)
+            except Exception as exc:
+                bad(key, prefix + " ".join(exc.messages), column="key", **where)
+                continue
+            if new.key in seen_units:
+                bad(key, prefix + _("机构标识重复。"), column="key", **where)
+            seen_units.add(new.key)
+            if new.key in taken_units:
+                bad(
+                    key,
+                    _("新设机构标识“%(unit)s”已存在。") % {"unit": new.key},
+                    column="key",
+                    **where,
+                )
+            if new.kind not in UnitKind.values:
+                bad(
+                    key,
+                    prefix + _("未知的机构类别“%(kind)s”。") % {"kind": new.kind},
+                    column="kind",
+                    **where,
+                )
+            unit_values, wrong = clean_attributes(new.attributes or {}, birth=True)
+            for p in wrong:
+                bad(key, prefix + p["message"], column=p["column"], **where)
+            new_values.append(unit_values)
+        cleaned.append((row, values, new_values))
+    if problems:
+        raise RegistryError(
+            _("事项被拒绝：%(n)d 个问题。") % {"n": len(problems)}, problems=problems
+        )
+
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                decision_id=row.decision.pk,
+                key=row.key,
+                type=row.type,
+                effective_on=row.effective_on,
+                attributes=values,
+                note=row.note,
+            )
+            for row, values, _n in cleaned
+        ],
+        batch_size=2000,
+    )
+    created = Unit.objects.bulk_create(
+        [Unit(key=n.key, kind=n.kind) for row, _v, _n in cleaned for n in row.new_units],
+        batch_size=2000,
+    )
+    if (events and events[0].pk is None) or (created and created[0].pk is None):
+        event_ids = dict(
+            Event.objects.filter(key__in=[e.key for e in events]).values_list("key", "id")
+        )
+        for event in events:
+            event.pk = event.id = event_ids[event.key]
+        unit_ids = dict(
+            Unit.objects.filter(key__in=[u.key for u in created]).values_list("key", "id")
+        )
+        for unit in created:
+            unit.pk = unit.id = unit_ids[unit.key]
+    units.update((u.key, u) for u in created)
+    parts: list[EventParticipant] = []
+    for event, (row, _values, new_values) in zip(events, cleaned, strict=True):
+        parts += [
+            EventParticipant(event=event, unit=units[k], role=ParticipantRole.SOURCE, position=i)
+            for i, k in enumerate(row.sources)
+        ]
+        parts += [
+            EventParticipant(event=event, unit=units[k], role=ParticipantRole.TARGET, position=i)
+            for i, k in enumerate(row.targets)
+        ]
+        parts += [
+            EventParticipant(
+                event=event,
+                unit=units[new.key],
+                role=ParticipantRole.TARGET,
+                creates=True,
+                attributes=vals,
+                position=i,
+            )
+            for i, (new, vals) in enumerate(
+                zip(row.new_units, new_values, strict=True), start=len(row.targets)
+            )
+        ]
+    EventParticipant.objects.bulk_create(parts, batch_size=2000)
+    Decision.objects.filter(pk__in=decision_ids).update(
+        revision=F("revision") + 1, updated_at=timezone.now()
+    )
+    created_by = {n.key: row.key for row, _v, _n in cleaned for n in row.new_units}
+    audit.record_many(
+        "create",
+        [
+            (
+                unit,
+                None,
+                {"key": unit.key, "kind": unit.kind, "established_by": created_by[unit.key]},
+            )
+            for unit in created
+        ],
+    )
+    audit.record_many(
+        "create",
+        [
+            (
+                event,
+                None,
+                {
+                    "key": row.key,
+                    "decision": row.decision.number,
+                    "type": row.type,
+                    "effective_on": row.effective_on.isoformat(),
+                    "sources": list(row.sources),
+                    "targets": [*row.targets, *(n.key for n in row.new_units)],
+                    "new_units": {
+                        n.key: vals for n, vals in zip(row.new_units, new_values, strict=True)
+                    },
+                    "attributes": values,
+                    "note": row.note,
+                },
+            )
+            for event, (row, values, new_values) in zip(events, cleaned, strict=True)
+        ],
+    )
+    return events
+
+
 @transaction.atomic
 def event_update(
     *,
@@ -763,8 +990,11 @@ def decision_approve(*, decision: Decision, user: Any = None) -> Decision:
 
 
 @transaction.atomic
-def decisions_approve(*, decisions: Sequence[Decision], user: Any = None) -> list[Decision]:
-    """Approve several drafts at once, re-deriving all the units they touch in one pass."""
+def decisions_approve(
+    *, decisions: Sequence[Decision], user: Any = None, extra_unit_ids: Iterable[int] = ()
+) -> list[Decision]:
+    """Approve several drafts at once, re-deriving all the units they touch in one pass
+    (together with ``extra_unit_ids``, e.g. units registered but not yet derived)."""
     if not decisions:
         return []
     ids = [d.pk for d in decisions]
@@ -792,7 +1022,9 @@ def decisions_approve(*, decisions: Sequence[Decision], user: Any = None) -> lis
         d.status, d.approved_by, d.approved_at = DecisionStatus.APPROVED, approver, now
         d.revision += 1
         audit.record("approve", d, before=before, after=_decision_snapshot(d))
-    rederive(unit_ids=affected_unit_ids(ids), action="approve", decisions=locked)
+    rederive(
+        unit_ids=affected_unit_ids(ids) | set(extra_unit_ids), action="approve", decisions=locked
+    )
     return locked
 
 
@@ -869,8 +1101,10 @@ __all__ = [
     "decision_revoke",
     "decision_update",
     "decisions_approve",
+    "EventInput",
     "event_create",
     "event_delete",
+    "events_create_bulk",
     "event_update",
     "institution_cap_set",
     "jurisdiction_create",
