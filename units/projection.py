@@ -389,6 +389,10 @@ def _problem(event_key: str, unit_key: str, message: str, **extra: Any) -> dict:
     return {"event": event_key or None, "unit": unit_key, "message": where + message, **extra}
 
 
+def _ends(step: Step) -> bool:
+    return step.role == ParticipantRole.SOURCE and step.type in TYPES_ENDING_SOURCES
+
+
 def _derive_one(
     unit_id: int,
     key: str,
@@ -398,7 +402,12 @@ def _derive_one(
     problems: list[dict],
 ) -> list[tuple[DerivedVersion, str]]:
     creating = [s for s in steps if s.creates]
-    others = sorted((s for s in steps if not s.creates), key=lambda s: (s.effective_on, s.event_id))
+    # By date; on one date, what changes the unit comes before what ends it, so the outcome does
+    # not depend on the order in which the events were entered.
+    others = sorted(
+        (s for s in steps if not s.creates),
+        key=lambda s: (s.effective_on, _ends(s), s.event_id),
+    )
     if registration and creating:
         problems.append(
             _problem(creating[0].event_key, key, _("该机构已作为存量机构登记，不能再由事项设立。"))
@@ -454,8 +463,7 @@ def _derive_one(
                 )
             )
             continue
-        ends = step.role == ParticipantRole.SOURCE and step.type in TYPES_ENDING_SOURCES
-        if ends:
+        if _ends(step):
             if when == start_on:
                 problems.append(
                     _problem(
@@ -494,11 +502,13 @@ def _derive_one(
 
 
 class Timeline:
-    """Versions by unit (derived ones win over stored ones), answering 'parent of X on D'."""
+    """Versions by unit (derived ones win over stored ones), answering 'parent of X on D'.
+
+    A span is (valid_from, valid_to, parent id, id of the event that closed it)."""
 
     def __init__(self, derived: dict[int, list[DerivedVersion]]):
-        self.spans: dict[int, list[tuple[dt.date, dt.date | None, int | None]]] = {
-            uid: [(v.valid_from, v.valid_to, v.values["parent"]) for v in vs]
+        self.spans: dict[int, list[tuple[dt.date, dt.date | None, int | None, int | None]]] = {
+            uid: [(v.valid_from, v.valid_to, v.values["parent"], v.closed_by_id) for v in vs]
             for uid, vs in derived.items()
         }
 
@@ -507,98 +517,143 @@ class Timeline:
         for batch in chunked(missing):
             for uid in batch:
                 self.spans.setdefault(uid, [])
-            for uid, start, end, parent in UnitVersion.objects.filter(
+            for uid, start, end, parent, closed_by in UnitVersion.objects.filter(
                 unit_id__in=batch
-            ).values_list("unit_id", "valid_from", "valid_to", "parent_id"):
-                self.spans[uid].append((start, end, parent))
+            ).values_list("unit_id", "valid_from", "valid_to", "parent_id", "closed_by_id"):
+                self.spans[uid].append((start, end, parent, closed_by))
 
     def active(self, unit_id: int, on: dt.date) -> tuple[bool, int | None]:
-        for start, end, parent in self.spans.get(unit_id, ()):
+        for start, end, parent, _closed in self.spans.get(unit_id, ()):
             if start <= on and (end is None or on < end):
                 return True, parent
         return False, None
 
+    def load_ancestors(self, unit_ids: Iterable[int], levels: int = 64) -> None:
+        """Load the stored versions of these units and of every unit above them."""
+        frontier = set(unit_ids)
+        self.load_stored(frontier)
+        for _depth in range(levels):
+            upward = {
+                p
+                for uid in frontier
+                for (_s, _e, p, _c) in self.spans.get(uid, ())
+                if p and p not in self.spans
+            }
+            if not upward:
+                break
+            self.load_stored(upward)
+            frontier = upward
+
+    def ancestors_between(self, parent: int, start: dt.date, end: dt.date | None) -> set[int]:
+        """Every unit above ``parent`` (included) at some day of [start, end)."""
+        found = {parent}
+        frontier = [parent]
+        while frontier:
+            uid = frontier.pop()
+            for s, e, p, _c in self.spans.get(uid, ()):
+                if p and p not in found and (end is None or s < end) and (e is None or e > start):
+                    found.add(p)
+                    frontier.append(p)
+        return found
+
 
 def check_supervision(
-    derivation: Derivation, origins: dict[tuple[int, dt.date], str] | None = None
+    derivation: Derivation,
+    origins: dict[tuple[int, dt.date], str] | None = None,
+    *,
+    all_units: bool = False,
 ) -> None:
-    """Add a problem for each version whose supervising unit is inactive or forms a cycle."""
+    """Add a problem for each version whose supervising unit is not active on the day the version
+    starts, or that closes a cycle of supervision on any day of the version.
+
+    Versions of other units supervised by a re-derived unit are checked too (``all_units`` says
+    there are none: every unit was re-derived), so that revoking or moving the event that
+    created a supervising unit is refused while units still refer to it."""
     timeline = Timeline(derivation.versions)
+    derived_ids = set(derivation.versions)
+    dependents: list[tuple[int, dt.date, int, int | None]] = []
+    if not all_units and derived_ids:
+        for batch in chunked(sorted(derived_ids)):
+            dependents.extend(
+                row
+                for row in UnitVersion.objects.filter(parent_id__in=batch).values_list(
+                    "unit_id", "valid_from", "parent_id", "opened_by_id"
+                )
+                if row[0] not in derived_ids
+            )
     parents = {
         v.values["parent"] for vs in derivation.versions.values() for v in vs if v.values["parent"]
     }
-    timeline.load_stored(parents)
-    # Ancestors of parents may be needed for the cycle walk: load lazily, level by level.
-    frontier = set(parents)
-    for _depth in range(64):
-        upward = {
-            p
-            for uid in frontier
-            for (_s, _e, p) in timeline.spans.get(uid, ())
-            if p and p not in timeline.spans
-        }
-        if not upward:
-            break
-        timeline.load_stored(upward)
-        frontier = upward
-    missing_keys = {
-        v.values["parent"]
-        for vs in derivation.versions.values()
-        for v in vs
-        if v.values["parent"] and v.values["parent"] not in derivation.keys
-    }
+    timeline.load_ancestors(parents)
+    known = set(derivation.keys)
+    wanted = (parents | {row[0] for row in dependents}) - known
     keys = dict(derivation.keys)
-    for batch in chunked(missing_keys):
+    for batch in chunked(sorted(wanted)):
         keys.update(Unit.objects.filter(id__in=batch).values_list("id", "key"))
-    event_keys = _event_keys(derivation)
+    event_keys = _event_keys(derivation, extra={row[3] for row in dependents})
+
+    def inactive(unit_id: int, parent: int, on: dt.date, opened_by: int | None) -> None:
+        derivation.problems.append(
+            _problem(
+                event_keys.get(opened_by, ""),
+                keys.get(unit_id, str(unit_id)),
+                _("主管单位 %(parent)s 在 %(date)s 不存在或已终止。")
+                % {"parent": keys.get(parent, parent), "date": on.isoformat()},
+            )
+        )
+
+    for unit_id, valid_from, parent, opened_by in dependents:
+        ok, _grand = timeline.active(parent, valid_from)
+        if not ok:
+            inactive(unit_id, parent, valid_from, opened_by)
 
     for unit_id, versions in derivation.versions.items():
         for version in versions:
             parent = version.values["parent"]
             if not parent:
                 continue
-            origin = event_keys.get(version.opened_by_id, "")
             ok, _grand = timeline.active(parent, version.valid_from)
             if not ok:
-                derivation.problems.append(
-                    _problem(
-                        origin,
-                        keys[unit_id],
-                        _("主管单位 %(parent)s 在 %(date)s 不存在或已终止。")
-                        % {
-                            "parent": keys.get(parent, parent),
-                            "date": version.valid_from.isoformat(),
-                        },
-                    )
-                )
+                inactive(unit_id, parent, version.valid_from, version.opened_by_id)
                 continue
-            seen = {unit_id}
-            cursor: int | None = parent
-            while cursor is not None:
-                if cursor in seen:
+            # A cycle through this unit, if any, is complete on the day its latest link starts:
+            # the start of this version or of a version of a unit above it.
+            days = {version.valid_from}
+            for uid in timeline.ancestors_between(parent, version.valid_from, version.valid_to):
+                for s, _e, _p, _c in timeline.spans.get(uid, ()):
+                    if version.valid_from < s and (
+                        version.valid_to is None or s < version.valid_to
+                    ):
+                        days.add(s)
+            for day in sorted(days):
+                seen = {unit_id}
+                _ok, cursor = timeline.active(unit_id, day)
+                looped = False
+                while cursor is not None:
+                    if cursor in seen:
+                        looped = True
+                        break
+                    seen.add(cursor)
+                    _ok, cursor = timeline.active(cursor, day)
+                if looped:
                     derivation.problems.append(
                         _problem(
-                            origin,
-                            keys[unit_id],
+                            event_keys.get(version.opened_by_id, ""),
+                            keys.get(unit_id, str(unit_id)),
                             _("主管关系在 %(date)s 形成循环（经由 %(via)s）。")
-                            % {
-                                "date": version.valid_from.isoformat(),
-                                "via": keys.get(parent, parent),
-                            },
+                            % {"date": day.isoformat(), "via": keys.get(parent, parent)},
                         )
                     )
                     break
-                seen.add(cursor)
-                _ok, cursor = timeline.active(cursor, version.valid_from)
 
 
-def _event_keys(derivation: Derivation) -> dict[int | None, str]:
+def _event_keys(derivation: Derivation, extra: Iterable[int | None] = ()) -> dict[int | None, str]:
     ids = {
         v.opened_by_id
         for vs in derivation.versions.values()
         for v in vs
         if v.opened_by_id is not None
-    }
+    } | {i for i in extra if i is not None}
     keys: dict[int | None, str] = {}
     for batch in chunked(ids):
         keys.update(Event.objects.filter(id__in=batch).values_list("id", "key"))

@@ -240,33 +240,37 @@ def _lineage_sql() -> str:
     event = Event._meta.db_table
     decision = Decision._meta.db_table
     types = ", ".join(f"'{t}'" for t in (EventType.MERGE, EventType.ABSORB, EventType.SPLIT))
-    # One recursive query walks both directions; the path column refuses to revisit a unit, so
-    # the walk cannot loop even on inconsistent data, and depth bounds it.
+    # One recursive query, two recursive parts: up through predecessors, down through
+    # successors. UNION keeps each (unit, depth) once, and the depth bound ends the walk, so it
+    # cannot loop even on inconsistent data and stays polynomial on diamond shapes.
+    step = f"""
+            JOIN {event} e ON e.id = here.event_id AND e.type IN ({types})
+            JOIN {decision} d ON d.id = e.decision_id AND d.status = '{DecisionStatus.APPROVED}'
+            JOIN {part} there ON there.event_id = here.event_id AND there.role = '{{there}}'
+    """
     return f"""
-        WITH RECURSIVE edges(pred, succ, event_id) AS (
-            SELECT s.unit_id, t.unit_id, s.event_id
-            FROM {part} s
-            JOIN {part} t ON t.event_id = s.event_id AND t.role = '{ParticipantRole.TARGET}'
-            JOIN {event} e ON e.id = s.event_id
-            JOIN {decision} d ON d.id = e.decision_id
-            WHERE s.role = '{ParticipantRole.SOURCE}' AND e.type IN ({types})
-              AND d.status = '{DecisionStatus.APPROVED}'
+        WITH RECURSIVE
+        up(unit_id, depth) AS (
+            SELECT CAST(%s AS BIGINT), 0
+            UNION
+            SELECT there.unit_id, up.depth + 1
+            FROM up
+            JOIN {part} here ON here.unit_id = up.unit_id AND here.role = '{ParticipantRole.TARGET}'
+            {step.replace("{there}", ParticipantRole.SOURCE)}
+            WHERE up.depth < %s
         ),
-        walk(unit_id, direction, depth, path) AS (
-            SELECT CAST(%s AS BIGINT), CAST('up' AS TEXT), 0, CAST(',' || CAST(%s AS TEXT) || ',' AS TEXT)
-            UNION ALL
-            SELECT CAST(%s AS BIGINT), CAST('down' AS TEXT), 0, CAST(',' || CAST(%s AS TEXT) || ',' AS TEXT)
-            UNION ALL
-            SELECT CASE WHEN w.direction = 'up' THEN edges.pred ELSE edges.succ END,
-                   w.direction, w.depth + 1,
-                   CAST(w.path || CAST(CASE WHEN w.direction = 'up' THEN edges.pred ELSE edges.succ END AS TEXT) || ',' AS TEXT)
-            FROM walk w
-            JOIN edges ON (w.direction = 'up' AND edges.succ = w.unit_id)
-                       OR (w.direction = 'down' AND edges.pred = w.unit_id)
-            WHERE w.depth < %s
-              AND w.path NOT LIKE '%%,' || CAST(CASE WHEN w.direction = 'up' THEN edges.pred ELSE edges.succ END AS TEXT) || ',%%'
+        down(unit_id, depth) AS (
+            SELECT CAST(%s AS BIGINT), 0
+            UNION
+            SELECT there.unit_id, down.depth + 1
+            FROM down
+            JOIN {part} here ON here.unit_id = down.unit_id AND here.role = '{ParticipantRole.SOURCE}'
+            {step.replace("{there}", ParticipantRole.TARGET)}
+            WHERE down.depth < %s
         )
-        SELECT unit_id, direction, MIN(depth) FROM walk GROUP BY unit_id, direction
+        SELECT unit_id, 'up', MIN(depth) FROM up GROUP BY unit_id
+        UNION ALL
+        SELECT unit_id, 'down', MIN(depth) FROM down GROUP BY unit_id
     """
 
 
@@ -275,7 +279,7 @@ def unit_lineage(*, unit: Unit, depth: int | None = None) -> Lineage:
     between them: one recursive query for the walk, one for the edges, one for the units."""
     limit = MAX_LINEAGE_DEPTH if depth is None else max(0, min(depth, MAX_LINEAGE_DEPTH))
     with connection.cursor() as cursor:
-        cursor.execute(_lineage_sql(), [unit.pk, unit.pk, unit.pk, unit.pk, limit])
+        cursor.execute(_lineage_sql(), [unit.pk, limit, unit.pk, limit])
         rows = cursor.fetchall()
     ancestors: dict[int, int] = {}
     descendants: dict[int, int] = {}

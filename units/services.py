@@ -594,6 +594,7 @@ def events_create_bulk(*, rows: Sequence[EventInput]) -> list[Event]:
     for batch in chunked(sorted(wanted_keys)):
         units.update((u.key, u) for u in Unit.objects.filter(key__in=batch))
     new_keys = [n.key for r in rows for n in r.new_units]
+    created_here = set(new_keys)  # later events of the same call may refer to these units
     taken_units: set[str] = set()
     for batch in chunked(sorted(set(new_keys))):
         taken_units.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
@@ -628,7 +629,7 @@ def events_create_bulk(*, rows: Sequence[EventInput]) -> list[Event]:
             )
         for column, keys in (("sources", row.sources), ("targets", row.targets)):
             for unit_key in keys:
-                if unit_key not in units:
+                if unit_key not in units and unit_key not in created_here:
                     bad(
                         key,
                         _("机构“%(unit)s”不存在。") % {"unit": unit_key},
@@ -927,11 +928,11 @@ def affected_unit_ids(decision_ids: Iterable[int]) -> set[int]:
 def _raise_if_problems(derivation: Derivation, message: str) -> None:
     if derivation.problems:
         first = derivation.problems[0]["message"]
+        message = message if message.endswith("：") else message + " "
         raise RegistryError(
-            message + " " + first
+            message + first
             if len(derivation.problems) == 1
             else message
-            + " "
             + _("共 %(n)d 个问题，第一个：%(first)s")
             % {"n": len(derivation.problems), "first": first},
             problems=derivation.problems,
@@ -939,18 +940,23 @@ def _raise_if_problems(derivation: Derivation, message: str) -> None:
 
 
 def rederive(
-    *, unit_ids: Iterable[int] | None, action: str = "rebuild", decisions: Sequence[Decision] = ()
+    *,
+    unit_ids: Iterable[int] | None,
+    action: str = "rebuild",
+    decisions: Sequence[Decision] = (),
+    refusal: str | None = None,
 ) -> Derivation:
     """Re-derive and store the versions of the given units (all when ``None``).
 
-    Must run inside a transaction; raises ``RegistryError`` with every problem found, having
-    written nothing that the caller's transaction will keep.
+    Must run inside a transaction; raises ``RegistryError`` with every problem found (its
+    message starts with ``refusal``), having written nothing that the caller's transaction
+    will keep.
     """
     ids = None if unit_ids is None else set(unit_ids)
     derivation = derive(ids)
     if not derivation.problems:
-        check_supervision(derivation)
-    _raise_if_problems(derivation, _("登记簿无法据此更新。"))
+        check_supervision(derivation, all_units=ids is None)
+    _raise_if_problems(derivation, refusal or _("登记簿无法据此更新。"))
     target_ids = list(derivation.versions) if ids is None else sorted(ids)
     _store_versions(target_ids, derivation)
     registry_changed.send(
@@ -1008,7 +1014,11 @@ def decisions_approve(
             )
     problems = decision_structure_problems(locked)
     if problems:
-        raise RegistryError(_("决定不能批准：") + problems[0]["message"], problems=problems)
+        raise RegistryError(
+            _("决定 %(number)s 不能批准：") % {"number": ", ".join(d.number for d in locked)}
+            + problems[0]["message"],
+            problems=problems,
+        )
     now = timezone.now()
     approver = user if getattr(user, "pk", None) else None
     Decision.objects.filter(pk__in=ids).update(
@@ -1023,7 +1033,10 @@ def decisions_approve(
         d.revision += 1
         audit.record("approve", d, before=before, after=_decision_snapshot(d))
     rederive(
-        unit_ids=affected_unit_ids(ids) | set(extra_unit_ids), action="approve", decisions=locked
+        unit_ids=affected_unit_ids(ids) | set(extra_unit_ids),
+        action="approve",
+        decisions=locked,
+        refusal=_("决定 %(number)s 不能批准：") % {"number": ", ".join(d.number for d in locked)},
     )
     return locked
 
@@ -1046,7 +1059,12 @@ def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
     locked.revision += 1
     locked.save(update_fields=["status", "revoked_by", "revoked_at", "revision", "updated_at"])
     audit.record("revoke", locked, before=before, after=_decision_snapshot(locked))
-    rederive(unit_ids=affected_unit_ids([locked.pk]), action="revoke", decisions=[locked])
+    rederive(
+        unit_ids=affected_unit_ids([locked.pk]),
+        action="revoke",
+        decisions=[locked],
+        refusal=_("决定 %(number)s 不能撤回：") % {"number": locked.number},
+    )
     decision.refresh_from_db()
     return locked
 
@@ -1054,6 +1072,8 @@ def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
 def registry_differences() -> list[dict]:
     """Compare every stored version with a fresh derivation; [] when they agree."""
     derivation = derive(None)
+    if not derivation.problems:
+        check_supervision(derivation, all_units=True)
     differences: list[dict] = [dict(p, kind="problem") for p in derivation.problems]
     stored: dict[int, list[tuple]] = {}
     for version in UnitVersion.objects.order_by("unit_id", "valid_from").iterator(chunk_size=5000):
