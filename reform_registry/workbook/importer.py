@@ -1,0 +1,830 @@
+"""Importing a registry workbook (DESIGN §5): all or nothing, every bad row reported.
+
+The importer reads rows, resolves their references (division codes, unit keys, decision
+numbers, event keys), matches them with what is stored (identical rows are skipped, rows that
+contradict a stored one are errors) and hands everything new to the services of ``units`` and
+``staffing`` — the same services the admin uses, in their set-based forms:
+
+1. jurisdictions (parents first) and decisions (drafts), then caps;
+2. units with ``established_on``: ``units_register_bulk`` (derivation deferred);
+3. events, with the units they create (``established_by``): ``events_create_bulk``;
+4. approved decisions: ``decisions_approve``, re-deriving every touched or registered unit in
+   one pass, whatever the order of dates in the workbook; revoked decisions are stored,
+   approved and revoked (their events end up not applying; if they cannot be replayed on the
+   imported registry, the row is refused with the reason);
+5. quota transfers and headcounts (``staffing_sheets``).
+
+When a service refuses rows, the refused rows are reported and the service is called again
+without them, so that one import lists every problem, not just the first. Any problem rolls the
+whole import back; ``dry_run`` rolls back in any case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from units import audit, services
+from units.choices import DecisionStatus
+from units.exceptions import RegistryError
+from units.models import (
+    Decision,
+    Event,
+    EventParticipant,
+    InstitutionCap,
+    Jurisdiction,
+    Unit,
+    UnitRegistration,
+)
+from units.projection import ATTRIBUTE_FIELDS, chunked, clean_attributes
+
+from . import staffing_sheets
+from .exporter import birth_values
+from .format import KEY_COLUMN, REQUIRED, SHEETS, Row, Sheet, WorkbookData, split_list
+
+T = TypeVar("T")
+
+
+class _Rollback(Exception):
+    pass
+
+
+@dataclass
+class ImportReport:
+    """Counts per sheet (created / skipped as identical) and every error found."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {"created": 0, "skipped": 0} for name in SHEETS}
+    )
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def present_counts(self, sheets: Iterable[str]) -> dict[str, dict[str, int]]:
+        return {name: self.counts[name] for name in SHEETS if name in set(sheets)}
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """One error as a line: sheet, row, column, key, reason."""
+    parts = []
+    if error.get("sheet"):
+        parts.append(str(error["sheet"]))
+    if error.get("row"):
+        parts.append(_("第 %(row)d 行") % {"row": error["row"]})
+    if error.get("column"):
+        parts.append(_("列 %(column)s") % {"column": error["column"]})
+    if error.get("key"):
+        parts.append("[" + str(error["key"]) + "]")
+    where = " ".join(parts)
+    return f"{where}: {error['message']}" if where else str(error["message"])
+
+
+def import_workbook(
+    data: WorkbookData, *, dry_run: bool = False, user: Any = None, source: str = ""
+) -> ImportReport:
+    """Import the rows read from a workbook in one transaction; nothing is kept on any error
+    (nor in a dry run). Writes are attributed to the current audit actor (the admin user or
+    ``manage.py import_registry``)."""
+    importer = Importer(data, user=user)
+    importer.report.dry_run = dry_run
+    try:
+        with transaction.atomic():
+            importer.run()
+            if importer.report.errors or dry_run:
+                raise _Rollback
+            audit.record_summary(
+                "import",
+                "reform_registry.workbook",
+                source or "workbook",
+                {"source": source, "counts": importer.report.present_counts(data.sheets)},
+            )
+            importer.report.applied = True
+    except _Rollback:
+        pass
+    importer.report.errors.sort(
+        key=lambda e: (
+            list(SHEETS).index(e["sheet"]) if e.get("sheet") in SHEETS else -1,
+            e.get("row") or 0,
+        )
+    )
+    return importer.report
+
+
+class Importer:
+    def __init__(self, data: WorkbookData, *, user: Any = None):
+        self.data = data
+        self.user = user if getattr(user, "pk", None) else None
+        self.report = ImportReport()
+        self.jurisdictions: dict[str, Jurisdiction] = {}
+        self.decisions: dict[str, Decision] = {}
+        self.new_decision_status: dict[str, str] = {}
+        self.decision_rows: dict[str, Row] = {}
+        self.refused_decisions: set[str] = set()
+        self.unit_rows: dict[str, Row] = {}
+        self.refused_units: set[str] = set()
+        self.registered_ids: list[int] = []
+        self.event_rows: dict[str, Row] = {}
+        self.sheets: dict[str, Sheet] = {}
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def error(
+        self, sheet: str, row: Row | None, column: str | None, message: str, key: str = ""
+    ) -> None:
+        if not key and row is not None and sheet in KEY_COLUMN:
+            key = row.get(KEY_COLUMN[sheet])
+        self.report.errors.append(
+            {
+                "sheet": sheet,
+                "row": row.number if row else None,
+                "column": column or None,
+                "key": key or None,
+                "message": str(message),
+            }
+        )
+
+    def count(self, sheet: str, what: str, n: int = 1) -> None:
+        self.report.counts[sheet][what] += n
+
+    # -- cells -----------------------------------------------------------------------------
+
+    def date(self, sheet: str, row: Row, column: str, *, required: bool = True) -> dt.date | None:
+        text = row.get(column)
+        if not text:
+            if required:
+                self.error(sheet, row, column, _("必须填写日期（YYYY-MM-DD）。"))
+            return None
+        try:
+            if len(text) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.error(
+                sheet,
+                row,
+                column,
+                _("“%(value)s”不是有效日期，应为 YYYY-MM-DD。") % {"value": text},
+            )
+            return None
+
+    def integer(self, sheet: str, row: Row, column: str) -> int | None:
+        text = row.get(column)
+        try:
+            return int(text)
+        except ValueError:
+            self.error(sheet, row, column, _("“%(value)s”不是整数。") % {"value": text})
+            return None
+
+    def required(self, sheet: str, row: Row, columns: Sequence[str]) -> bool:
+        ok = True
+        for column in columns:
+            if not row.get(column):
+                self.error(sheet, row, column, _("必须填写“%(column)s”。") % {"column": column})
+                ok = False
+        return ok
+
+    def problems_to_errors(
+        self, sheet: str, row: Row | None, problems: Iterable[dict], key: str = ""
+    ) -> None:
+        for problem in problems:
+            self.error(sheet, row, problem.get("column"), problem["message"], key)
+
+    def duplicate(self, sheet: str, row: Row, seen: dict[str, Row], key: str) -> bool:
+        """True when the key was seen before in this sheet (identical: skipped; else error)."""
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row
+            return False
+        if first.cells == row.cells:
+            self.count(sheet, "skipped")
+        else:
+            self.error(
+                sheet,
+                row,
+                KEY_COLUMN.get(sheet),
+                _("与第 %(row)d 行的标识相同但内容不同。") % {"row": first.number},
+            )
+        return True
+
+    def contradiction(
+        self, sheet: str, row: Row, stored: dict[str, str], given: dict[str, str]
+    ) -> bool:
+        """Compare a row with the stored row of the same key; report every differing column."""
+        differing = [c for c in given if given[c] != stored.get(c)]
+        for column in differing:
+            self.error(
+                sheet,
+                row,
+                column,
+                _("与已存储的记录矛盾：已存储“%(stored)s”，工作簿为“%(given)s”。")
+                % {"stored": stored.get(column, ""), "given": given[column]},
+            )
+        return bool(differing)
+
+    @staticmethod
+    def attempt(call: Callable[[], T]) -> T:
+        with transaction.atomic():
+            return call()
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        for problem in self.data.problems:
+            self.report.errors.append(
+                {
+                    "sheet": problem.get("sheet"),
+                    "row": problem.get("row"),
+                    "column": problem.get("column"),
+                    "key": None,
+                    "message": str(problem["message"]),
+                }
+            )
+        for name, sheet in self.data.sheets.items():
+            missing = [c for c in REQUIRED[name] if c not in sheet.columns]
+            if missing:
+                for column in missing:
+                    self.error(
+                        name,
+                        None,
+                        column,
+                        _("缺少必需的列“%(column)s”；本表不予导入。") % {"column": column},
+                    )
+                continue
+            self.sheets[name] = sheet
+        self.import_jurisdictions()
+        self.import_decisions()
+        self.import_caps()
+        self.import_units()
+        self.import_events()
+        self.apply_decisions()
+        staffing_sheets.import_sheets(self)
+
+    def rows(self, name: str) -> list[Row]:
+        sheet = self.sheets.get(name)
+        return sheet.rows if sheet else []
+
+    # -- jurisdictions ---------------------------------------------------------------------
+
+    def jurisdiction(self, code: str) -> Jurisdiction | None:
+        if code not in self.jurisdictions:
+            found = Jurisdiction.objects.filter(code=code).first()
+            if found is None:
+                return None
+            self.jurisdictions[code] = found
+        return self.jurisdictions[code]
+
+    def load_jurisdictions(self, codes: Iterable[str]) -> None:
+        wanted = [c for c in set(codes) if c and c not in self.jurisdictions]
+        for batch in chunked(wanted):
+            for j in Jurisdiction.objects.filter(code__in=batch).select_related("parent"):
+                self.jurisdictions[j.code] = j
+
+    def import_jurisdictions(self) -> None:
+        name = "jurisdictions"
+        rows = self.rows(name)
+        if not rows:
+            return
+        self.load_jurisdictions(r.get(c) for r in rows for c in ("code", "parent"))
+        seen: dict[str, Row] = {}
+        pending: dict[str, Row] = {}
+        for row in rows:
+            if not self.required(name, row, ("code", "name", "level")):
+                continue
+            code = row.get("code")
+            if self.duplicate(name, row, seen, code):
+                continue
+            given = {c: row.get(c) for c in ("name", "parent", "level")}
+            stored = self.jurisdictions.get(code)
+            if stored is not None:
+                current = {
+                    "name": stored.name,
+                    "parent": stored.parent.code if stored.parent else "",
+                    "level": stored.level,
+                }
+                if not self.contradiction(name, row, current, given):
+                    self.count(name, "skipped")
+                continue
+            pending[code] = row
+        failed: set[str] = set()
+        while pending:
+            progress = False
+            for code, row in list(pending.items()):
+                parent_code = row.get("parent")
+                parent = None
+                if parent_code:
+                    if parent_code in pending:
+                        continue
+                    parent = self.jurisdictions.get(parent_code)
+                    if parent is None:
+                        del pending[code]
+                        failed.add(code)
+                        if parent_code not in failed:
+                            self.error(
+                                name,
+                                row,
+                                "parent",
+                                _("上级行政区划“%(code)s”不存在。") % {"code": parent_code},
+                            )
+                        continue
+                del pending[code]
+                progress = True
+                try:
+                    self.jurisdictions[code] = self.attempt(
+                        lambda row=row, code=code, parent=parent: services.jurisdiction_create(
+                            code=code, name=row.get("name"), level=row.get("level"), parent=parent
+                        )
+                    )
+                    self.count(name, "created")
+                except RegistryError as exc:
+                    failed.add(code)
+                    self.problems_to_errors(name, row, exc.problems)
+            if not progress:
+                for row in pending.values():
+                    self.error(name, row, "parent", _("上级行政区划形成循环。"))
+                break
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def load_decisions(self, numbers: Iterable[str]) -> None:
+        wanted = [n for n in set(numbers) if n and n not in self.decisions]
+        for batch in chunked(wanted):
+            for d in Decision.objects.filter(number__in=batch):
+                self.decisions[d.number] = d
+
+    def decision(self, sheet: str, row: Row, column: str, *, required: bool) -> Decision | None:
+        """The decision a row refers to; ``None`` (with an error unless it was refused)."""
+        number = row.get(column)
+        if not number:
+            if required:
+                self.error(sheet, row, column, _("必须填写决定文号。"))
+            return None
+        self.load_decisions([number])
+        found = self.decisions.get(number)
+        if found is None and number not in self.refused_decisions:
+            self.error(sheet, row, column, _("决定“%(number)s”不存在。") % {"number": number})
+        return found
+
+    def import_decisions(self) -> None:
+        name = "decisions"
+        rows = self.rows(name)
+        self.load_decisions(r.get("number") for r in rows)
+        seen: dict[str, Row] = {}
+        for row in rows:
+            number = row.get("number")
+            if not number:
+                self.error(name, row, "number", _("必须填写文号。"))
+                continue
+            if self.duplicate(name, row, seen, number):
+                continue
+            self.decision_rows[number] = row
+            ok = self.required(name, row, ("title", "status"))
+            issued_on = self.date(name, row, "issued_on")
+            status = row.get("status")
+            if status and status not in DecisionStatus.values:
+                self.error(
+                    name,
+                    row,
+                    "status",
+                    _("未知的决定状态“%(value)s”；可用：%(codes)s。")
+                    % {"value": status, "codes": ", ".join(DecisionStatus.values)},
+                )
+                ok = False
+            if not ok or issued_on is None:
+                self.refused_decisions.add(number)
+                continue
+            stored = self.decisions.get(number)
+            if stored is not None:
+                current = {
+                    "title": stored.title,
+                    "issuer": stored.issuer,
+                    "issued_on": stored.issued_on.isoformat(),
+                    "status": stored.status,
+                }
+                given = {c: row.get(c) for c in current}
+                if not self.contradiction(name, row, current, given):
+                    self.count(name, "skipped")
+                else:
+                    self.refused_decisions.add(number)
+                continue
+            try:
+                self.decisions[number] = self.attempt(
+                    lambda row=row, number=number, issued_on=issued_on: services.decision_create(
+                        number=number,
+                        title=row.get("title"),
+                        issuer=row.get("issuer"),
+                        issued_on=issued_on,
+                        user=self.user,
+                    )
+                )
+                self.new_decision_status[number] = status
+                self.count(name, "created")
+            except RegistryError as exc:
+                self.refused_decisions.add(number)
+                self.problems_to_errors(name, row, exc.problems)
+
+    # -- caps ------------------------------------------------------------------------------
+
+    def import_caps(self) -> None:
+        name = "caps"
+        rows = self.rows(name)
+        if not rows:
+            return
+        self.load_jurisdictions(r.get("jurisdiction") for r in rows)
+        stored = Counter(
+            (code, on.isoformat(), str(cap), number or "")
+            for code, on, cap, number in InstitutionCap.objects.filter(
+                jurisdiction__code__in={r.get("jurisdiction") for r in rows}
+            ).values_list("jurisdiction__code", "valid_from", "cap", "decision__number")
+        )
+        for row in rows:
+            if not self.required(name, row, ("jurisdiction",)):
+                continue
+            valid_from = self.date(name, row, "valid_from")
+            cap = self.integer(name, row, "cap")
+            jurisdiction = self.jurisdictions.get(row.get("jurisdiction"))
+            if jurisdiction is None:
+                self.error(
+                    name,
+                    row,
+                    "jurisdiction",
+                    _("行政区划“%(code)s”不存在。") % {"code": row.get("jurisdiction")},
+                )
+            decision = self.decision(name, row, "decision", required=False)
+            if (
+                valid_from is None
+                or cap is None
+                or jurisdiction is None
+                or (row.get("decision") and decision is None)
+            ):
+                continue
+            signature = (jurisdiction.code, valid_from.isoformat(), str(cap), row.get("decision"))
+            if stored[signature] > 0:
+                stored[signature] -= 1
+                self.count(name, "skipped")
+                continue
+            try:
+                self.attempt(
+                    lambda jurisdiction=jurisdiction, valid_from=valid_from, cap=cap, decision=decision: (
+                        services.institution_cap_set(
+                            jurisdiction=jurisdiction,
+                            valid_from=valid_from,
+                            cap=cap,
+                            decision=decision,
+                        )
+                    )
+                )
+                self.count(name, "created")
+            except RegistryError as exc:
+                self.problems_to_errors(name, row, exc.problems)
+
+    # -- units -----------------------------------------------------------------------------
+
+    def import_units(self) -> None:
+        name = "units"
+        rows = self.rows(name)
+        self.new_units: dict[str, tuple[Row, services.NewUnit, str]] = {}
+        if not rows:
+            return
+        keys = [r.get("key") for r in rows if r.get("key")]
+        stored_kind: dict[str, str] = {}
+        stored_birth: dict[str, tuple[str, str, dict]] = {}
+        for batch in chunked(sorted(set(keys))):
+            stored_kind.update(Unit.objects.filter(key__in=batch).values_list("key", "kind"))
+            for key, on, attributes in UnitRegistration.objects.filter(
+                unit__key__in=batch
+            ).values_list("unit__key", "established_on", "attributes"):
+                stored_birth[key] = (on.isoformat(), "", attributes)
+            for key, event_key, attributes in EventParticipant.objects.filter(
+                creates=True, unit__key__in=batch
+            ).values_list("unit__key", "event__key", "attributes"):
+                stored_birth[key] = ("", event_key, attributes)
+        self.load_jurisdictions(r.get("jurisdiction") for r in rows)
+        sheet_keys = set(keys)
+        parent_keys = {r.get("parent") for r in rows if r.get("parent")} - sheet_keys
+        known_parents: set[str] = set()
+        for batch in chunked(sorted(parent_keys)):
+            known_parents.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
+
+        seen: dict[str, Row] = {}
+        registrations: list[services.RegistrationInput] = []
+        for row in rows:
+            if not self.required(name, row, ("key", "kind")):
+                continue
+            key = row.get("key")
+            if self.duplicate(name, row, seen, key):
+                continue
+            self.unit_rows[key] = row
+            raw = {c: row.get(c) for c in ATTRIBUTE_FIELDS if row.get(c) != ""}
+            values, problems = clean_attributes(raw, birth=True)
+            self.problems_to_errors(name, row, problems)
+            ok = not problems
+            on = self.date(name, row, "established_on", required=False)
+            by = row.get("established_by")
+            if row.get("established_on") and on is None:
+                ok = False
+            elif bool(on) == bool(by):
+                self.error(
+                    name,
+                    row,
+                    "established_on",
+                    _(
+                        "必须填写 established_on（存量登记日期）或 established_by（设立事项），且只能填一个。"
+                    ),
+                )
+                ok = False
+            code = values.get("jurisdiction")
+            if code and code not in self.jurisdictions:
+                self.error(
+                    name, row, "jurisdiction", _("行政区划“%(code)s”不存在。") % {"code": code}
+                )
+                ok = False
+            parent = values.get("parent")
+            if parent and parent not in sheet_keys and parent not in known_parents:
+                self.error(name, row, "parent", _("主管单位“%(unit)s”不存在。") % {"unit": parent})
+                ok = False
+            if not ok:
+                self.refused_units.add(key)
+                continue
+            if key in stored_kind:
+                on_text, by_text, attributes = stored_birth.get(key, ("", "", {}))
+                current = {
+                    "kind": stored_kind[key],
+                    "established_on": on_text,
+                    "established_by": by_text,
+                    **_texts(birth_values(attributes)),
+                }
+                given = {
+                    "kind": row.get("kind"),
+                    "established_on": on.isoformat() if on else "",
+                    "established_by": by,
+                    **_texts(birth_values(values)),
+                }
+                if not self.contradiction(name, row, current, given):
+                    self.count(name, "skipped")
+                else:
+                    self.refused_units.add(key)
+                continue
+            if on is not None:
+                registrations.append(services.RegistrationInput(key, row.get("kind"), on, values))
+            else:
+                self.new_units[key] = (row, services.NewUnit(key, row.get("kind"), values), by)
+
+        def register(items: list[services.RegistrationInput]) -> list[Unit]:
+            return services.units_register_bulk(rows=items, derive=False)
+
+        units = self.in_passes(
+            registrations,
+            register,
+            key_of=lambda r: r.key,
+            locate=lambda p: ("units", p.get("unit")),
+        )
+        self.registered_ids = [u.pk for u in units]
+        self.count(name, "created", len(units))
+
+    # -- events ----------------------------------------------------------------------------
+
+    def import_events(self) -> None:
+        name = "events"
+        rows = self.rows(name)
+        keys = sorted({r.get("key") for r in rows if r.get("key")})
+        stored: dict[str, dict[str, str]] = {}
+        for batch in chunked(keys):
+            for event in Event.objects.filter(key__in=batch).select_related("decision"):
+                stored[event.key] = {
+                    "decision": event.decision.number,
+                    "type": event.type,
+                    "effective_on": event.effective_on.isoformat(),
+                    "sources": [],
+                    "targets": [],
+                    "attributes": event.attributes or {},
+                }
+            for key, role, unit in EventParticipant.objects.filter(
+                event__key__in=batch
+            ).values_list("event__key", "role", "unit__key"):
+                stored[key][role + "s"].append(unit)
+        self.load_decisions(r.get("decision") for r in rows)
+
+        seen: dict[str, Row] = {}
+        inputs: list[services.EventInput] = []
+        claimed: set[str] = set()
+        for row in rows:
+            if not self.required(name, row, ("key", "type")):
+                continue
+            key = row.get("key")
+            if self.duplicate(name, row, seen, key):
+                continue
+            self.event_rows[key] = row
+            effective_on = self.date(name, row, "effective_on")
+            decision = self.decision(name, row, "decision", required=True)
+            sources = split_list(row.get("sources"))
+            targets = split_list(row.get("targets"))
+            raw = {c: row.get(c) for c in ATTRIBUTE_FIELDS if row.get(c) != ""}
+            if key in stored:
+                values, problems = clean_attributes(raw, birth=False)
+                if problems:
+                    self.problems_to_errors(name, row, problems)
+                    continue
+                current = stored[key]
+                current_texts = {
+                    "decision": current["decision"],
+                    "type": current["type"],
+                    "effective_on": current["effective_on"],
+                    "sources": ";".join(sorted(current["sources"])),
+                    "targets": ";".join(sorted(current["targets"])),
+                    **_texts(current["attributes"]),
+                }
+                given = {
+                    "decision": row.get("decision"),
+                    "type": row.get("type"),
+                    "effective_on": row.get("effective_on"),
+                    "sources": ";".join(sorted(sources)),
+                    "targets": ";".join(sorted(targets)),
+                    **_texts(values),
+                }
+                for column in set(current_texts) - set(given):
+                    given[column] = ""
+                if not self.contradiction(name, row, current_texts, given):
+                    self.count(name, "skipped")
+                continue
+            if decision is None or effective_on is None:
+                continue
+            if any(u in self.refused_units for u in (*sources, *targets)):
+                continue  # the unit's own row is reported
+            existing, new = [], []
+            for unit in targets:
+                if unit in self.new_units:
+                    by = self.new_units[unit][2]
+                    if by == key:
+                        new.append(self.new_units[unit][1])
+                        claimed.add(unit)
+                    else:
+                        self.error(
+                            name,
+                            row,
+                            "targets",
+                            _(
+                                "机构 %(unit)s 在 units 表中由事项 %(by)s 设立，不能作为本事项的目标。"
+                            )
+                            % {"unit": unit, "by": by},
+                        )
+                else:
+                    existing.append(unit)
+            inputs.append(
+                services.EventInput(
+                    decision=decision,
+                    key=key,
+                    type=row.get("type"),
+                    effective_on=effective_on,
+                    sources=sources,
+                    targets=existing,
+                    new_units=new,
+                    attributes=raw,
+                )
+            )
+        for unit, (row, _new, by) in self.new_units.items():
+            if unit in claimed:
+                continue
+            self.refused_units.add(unit)
+            if by in self.event_rows and by not in stored:
+                message = _("事项 %(event)s 的 targets 中没有该机构。") % {"event": by}
+            elif by in stored:
+                message = _("事项 %(event)s 已存储，不能再由它设立新机构。") % {"event": by}
+            else:
+                message = _("设立事项“%(event)s”不存在。") % {"event": by}
+            self.error("units", row, "established_by", message)
+
+        def create(items: list[services.EventInput]) -> list[Event]:
+            return services.events_create_bulk(rows=items)
+
+        created = self.in_passes(
+            inputs, create, key_of=lambda e: e.key, locate=self.locate_event_problem
+        )
+        self.count(name, "created", len(created))
+        created_keys = {e.key for e in created}
+        self.count(
+            "units",
+            "created",
+            sum(len(i.new_units) for i in inputs if i.key in created_keys),
+        )
+
+    def locate_event_problem(self, problem: dict) -> tuple[str, str | None]:
+        unit = problem.get("unit")
+        if unit in self.new_units and problem.get("column") in (*ATTRIBUTE_FIELDS, "kind", "key"):
+            return "units", unit
+        return "events", problem.get("event")
+
+    # -- approvals -------------------------------------------------------------------------
+
+    def apply_decisions(self) -> None:
+        approved = [
+            self.decisions[n]
+            for n, status in self.new_decision_status.items()
+            if status == DecisionStatus.APPROVED
+        ]
+        try:
+            if approved:
+                self.attempt(
+                    lambda: services.decisions_approve(
+                        decisions=approved, user=self.user, extra_unit_ids=self.registered_ids
+                    )
+                )
+            elif self.registered_ids:
+                self.attempt(
+                    lambda: services.rederive(unit_ids=self.registered_ids, action="register")
+                )
+        except RegistryError as exc:
+            for problem in exc.problems:
+                event, unit = problem.get("event"), problem.get("unit")
+                if event and event in self.event_rows:
+                    self.error("events", self.event_rows[event], None, problem["message"], event)
+                elif unit and unit in self.unit_rows:
+                    self.error("units", self.unit_rows[unit], None, problem["message"], unit)
+                elif problem.get("decision") in self.decision_rows:
+                    number = problem["decision"]
+                    self.error(
+                        "decisions", self.decision_rows[number], "status", problem["message"]
+                    )
+                else:
+                    self.error("decisions", None, None, problem["message"])
+            return
+        for number, status in self.new_decision_status.items():
+            if status != DecisionStatus.REVOKED:
+                continue
+            decision = self.decisions[number]
+
+            def replay(decision: Decision = decision) -> None:
+                services.decisions_approve(decisions=[decision], user=self.user)
+                services.decision_revoke(decision=decision, user=self.user)
+
+            try:
+                self.attempt(replay)
+            except RegistryError as exc:
+                for problem in exc.problems:
+                    self.error(
+                        "decisions",
+                        self.decision_rows[number],
+                        "status",
+                        _("已撤回的决定无法在导入的登记簿上重放：%(reason)s")
+                        % {"reason": problem["message"]},
+                    )
+
+    # -- set-based calls, repeated without the refused rows ----------------------------------
+
+    def in_passes(
+        self,
+        items: list[T],
+        call: Callable[[list[T]], list[Any]],
+        *,
+        key_of: Callable[[T], str],
+        locate: Callable[[dict], tuple[str, str | None]],
+    ) -> list[Any]:
+        rows_of = {"units": self.unit_rows, "events": self.event_rows}
+        while items:
+            try:
+                return self.attempt(lambda items=items: call(items))
+            except RegistryError as exc:
+                refused: set[str] = set()
+                for problem in exc.problems:
+                    sheet, key = locate(problem)
+                    row = rows_of[sheet].get(key or "")
+                    owner = problem.get("event") if sheet == "units" else key
+                    if sheet == "units" and owner:
+                        refused.add(owner)
+                        self.refused_units.add(key or "")
+                    elif key:
+                        refused.add(key)
+                    if (
+                        problem.get("column") in ("sources", "targets")
+                        and problem.get("unit") in self.refused_units
+                    ):
+                        continue  # reported on the unit's own row
+                    self.error(sheet, row, problem.get("column"), problem["message"], key or "")
+                remaining = [i for i in items if key_of(i) not in refused]
+                if len(remaining) == len(items):
+                    return []
+                items = remaining
+        return []
+
+
+def _texts(values: dict[str, Any]) -> dict[str, str]:
+    """Attribute values as the text of their cells, for comparing rows with stored values."""
+    out = {}
+    for name in ATTRIBUTE_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        else:
+            out[name] = "" if value is None else str(value)
+    return out

@@ -1,0 +1,145 @@
+"""Reading a workbook (``.xlsx``, streamed with openpyxl's read-only mode) or a folder of
+``.csv`` files into rows of text. Nothing here knows the registry's rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+from .format import SHEETS, Row, Sheet, WorkbookData, cell_text
+
+
+def read_workbook(source: str | Path | IO[bytes]) -> WorkbookData:
+    """Read an ``.xlsx`` file (path or binary file) or a folder of ``.csv`` files."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.is_dir():
+            return read_csv_folder(path)
+        if not path.exists():
+            data = WorkbookData()
+            data.problems.append({"message": _("找不到文件或文件夹：%(path)s") % {"path": path}})
+            return data
+        with path.open("rb") as handle:
+            return read_xlsx(handle)
+    return read_xlsx(source)
+
+
+def read_xlsx(handle: IO[bytes]) -> WorkbookData:
+    from openpyxl import load_workbook
+
+    data = WorkbookData()
+    try:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        data.problems.append(
+            {"message": _("无法读取工作簿（不是有效的 .xlsx 文件）：%(error)s") % {"error": exc}}
+        )
+        return data
+    try:
+        for worksheet in book.worksheets:
+            _collect(data, worksheet.title, worksheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+    return data
+
+
+def read_csv_folder(folder: Path) -> WorkbookData:
+    data = WorkbookData()
+    for path in sorted(folder.glob("*.csv")):
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                _collect(data, path.stem, csv.reader(handle))
+        except UnicodeDecodeError:
+            data.problems.append(
+                {
+                    "sheet": path.stem,
+                    "message": _("文件不是 UTF-8 编码：%(file)s") % {"file": path.name},
+                }
+            )
+    return data
+
+
+def read_csv_texts(texts: dict[str, str]) -> WorkbookData:
+    """Sheets given as csv text by name (used by tests and uploads of csv files)."""
+    data = WorkbookData()
+    for name, text in texts.items():
+        _collect(data, name, csv.reader(io.StringIO(text)))
+    return data
+
+
+def _collect(data: WorkbookData, name: str, lines: Iterable[Iterable[object]]) -> None:
+    name = name.strip()
+    if name not in SHEETS:
+        data.problems.append(
+            {
+                "sheet": name,
+                "message": _("未知的工作表“%(sheet)s”；可用：%(sheets)s。")
+                % {"sheet": name, "sheets": ", ".join(SHEETS)},
+            }
+        )
+        return
+    if name in data.sheets:
+        data.problems.append(
+            {"sheet": name, "message": _("工作表“%(sheet)s”出现了两次。") % {"sheet": name}}
+        )
+        return
+    iterator: Iterator[Iterable[object]] = iter(lines)
+    header: list[str] = []
+    for values in iterator:
+        header = [cell_text(v) for v in values]
+        if any(header):
+            break
+    while header and not header[-1]:
+        header.pop()
+    sheet = Sheet(name=name, columns=header)
+    data.sheets[name] = sheet
+    known = set(SHEETS[name])
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            data.problems.append(
+                {
+                    "sheet": name,
+                    "row": 1,
+                    "column": column,
+                    "message": _("列“%(column)s”出现了两次。") % {"column": column},
+                }
+            )
+        elif column not in known:
+            data.problems.append(
+                {
+                    "sheet": name,
+                    "row": 1,
+                    "column": column or None,
+                    "message": _("未知的列“%(column)s”；本表可用：%(columns)s。")
+                    % {"column": column, "columns": ", ".join(SHEETS[name])},
+                }
+            )
+        seen.add(column)
+    width = len(header)
+    for number, values in enumerate(iterator, start=2):
+        texts = [cell_text(v) for v in values]
+        if not any(texts):
+            continue
+        extra = [t for t in texts[width:] if t]
+        if extra:
+            data.problems.append(
+                {
+                    "sheet": name,
+                    "row": number,
+                    "message": _("该行在表头之外还有内容：%(values)s")
+                    % {"values": ", ".join(extra)},
+                }
+            )
+        sheet.rows.append(
+            Row(
+                number,
+                {column: text for column, text in zip(header, texts, strict=False) if column},
+            )
+        )

@@ -1,0 +1,58 @@
+"""Importing a small workbook: counts, what it creates, idempotence."""
+
+import datetime as dt
+
+import pytest
+
+from units import selectors
+from units.models import AuditEntry, Decision, Unit, UnitVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_creates_registry(wb, run_import):
+    report = run_import(wb.base())
+    assert report.errors == []
+    assert report.applied
+    assert report.counts["jurisdictions"] == {"created": 3, "skipped": 0}
+    assert report.counts["units"] == {"created": 6, "skipped": 0}
+    assert report.counts["events"] == {"created": 3, "skipped": 0}
+    assert report.counts["decisions"] == {"created": 2, "skipped": 0}
+    assert report.counts["caps"] == {"created": 1, "skipped": 0}
+    assert Decision.objects.get(number="包编发〔2020〕12号").status == "approved"
+    assert Decision.objects.get(number="包编发〔2021〕1号").status == "draft"
+    hz = Unit.objects.get(key="hz")
+    state = selectors.unit_state(unit=hz, on=dt.date(2021, 4, 1))
+    assert state.name == "包头市住房合作服务中心"
+    assert state.parent.key == "zjj"
+    assert selectors.unit_state(unit=Unit.objects.get(key="hz1"), on=dt.date(2021, 4, 1)) is None
+    fc = Unit.objects.get(key="fc")
+    assert UnitVersion.objects.filter(unit=fc).count() == 2
+    assert AuditEntry.objects.filter(action="import").count() == 1
+
+
+def test_import_twice_changes_nothing(wb, run_import):
+    assert run_import(wb.base()).errors == []
+    audit_rows = AuditEntry.objects.count()
+    versions = list(UnitVersion.objects.values_list("unit__key", "valid_from", "valid_to", "name"))
+    report = run_import(wb.base())
+    assert report.errors == []
+    assert all(c["created"] == 0 for c in report.counts.values())
+    assert report.counts["units"]["skipped"] == 6
+    assert report.counts["events"]["skipped"] == 3
+    assert report.counts["caps"]["skipped"] == 1
+    assert (
+        list(UnitVersion.objects.values_list("unit__key", "valid_from", "valid_to", "name"))
+        == versions
+    )
+    # Only the import's own summary row is added.
+    assert AuditEntry.objects.count() == audit_rows + 1
+
+
+def test_dry_run_writes_nothing(wb, run_import):
+    report = run_import(wb.base(), dry_run=True)
+    assert report.errors == []
+    assert report.counts["units"]["created"] == 6
+    assert not report.applied
+    assert not Unit.objects.exists()
+    assert not AuditEntry.objects.exists()
