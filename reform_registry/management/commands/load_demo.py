@@ -1,0 +1,128 @@
+"""manage.py load_demo: the Baotou 2020 reform as a demo registry, and demo users.
+
+Steps, each a function others extend:
+
+1. ``load_registry()``  — jurisdictions, departments, institutions, decisions and events
+   (``reform_registry.demo``);
+2. every step of ``EXTRA_STEPS`` whose module and function exist — the staffing ledger adds
+   its grants, headcounts and recovery campaign in ``staffing.demo.load_staffing_demo()``;
+3. ``create_demo_users()`` — the administrator (and, as they are added, one user per role).
+
+Running it again changes nothing in the registry and says so.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import secrets
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from reform_registry import demo
+from units.audit import RegistryCommand
+from units.exceptions import RegistryError
+
+# (module, function) run after the registry is loaded, when they exist. Each is called with no
+# arguments inside the demo's transaction and returns a short description (or None).
+EXTRA_STEPS: list[tuple[str, str]] = [("staffing.demo", "load_staffing_demo")]
+
+
+def load_registry() -> dict[str, int] | None:
+    """Load the registry part of the demo; None when it is already there."""
+    if demo.demo_loaded():
+        return None
+    return demo.build_demo()
+
+
+def extra_steps() -> list[tuple[str, Callable[[], object]]]:
+    """The hooks of ``EXTRA_STEPS`` that exist in this installation."""
+    found: list[tuple[str, Callable[[], object]]] = []
+    for module_name, function_name in EXTRA_STEPS:
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            continue
+        function = getattr(importlib.import_module(module_name), function_name, None)
+        if callable(function):
+            found.append((f"{module_name}.{function_name}", function))
+    return found
+
+
+def create_demo_users() -> list[tuple[str, str | None, str]]:
+    """Create the demo users; returns (username, password or None, what it is for).
+
+    A random password is set and returned only when DEBUG is on; otherwise no user with a known
+    password is created. An existing user keeps its password."""
+    users: list[tuple[str, str | None, str]] = []
+    if not settings.DEBUG:
+        return users
+    user_model = get_user_model()
+    existing = user_model.objects.filter(username="admin").first()
+    if existing is not None:
+        users.append(("admin", None, "超级管理员（已存在，密码未改变）"))
+        return users
+    password = secrets.token_urlsafe(12)
+    user_model.objects.create_superuser(username="admin", email="", password=password)
+    users.append(("admin", password, "超级管理员"))
+    return users
+
+
+class Command(RegistryCommand):
+    help = "Load the demo of Baotou's 2020 reform of public institutions (once) and demo users."
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                created = load_registry()
+                ran: list[str] = []
+                if created is not None:
+                    for name, function in extra_steps():
+                        function()
+                        ran.append(name)
+                users = create_demo_users()
+        except RegistryError as exc:
+            raise CommandError(str(exc)) from None
+        elapsed = time.monotonic() - started
+        if created is None:
+            self.stdout.write("演示数据已经加载（包编发〔2020〕12号 已存在），未重复加载。")
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "已加载包头市2020年事业单位改革演示数据："
+                    f"{created['jurisdictions']} 个行政区划，{created['registrations']} 个存量机构，"
+                    f"{created['decisions']} 个决定，{created['events']} 个改革事项"
+                    f"（{elapsed:.1f} 秒）。"
+                )
+            )
+            for name in ran:
+                self.stdout.write(f"  已运行 {name}")
+        self.stdout.write("")
+        self.stdout.write(
+            "登录地址：http://127.0.0.1:8000/ （管理后台：http://127.0.0.1:8000/admin/）"
+        )
+        self.stdout.write(
+            "改革汇总：http://127.0.0.1:8000/reports/reform/"
+            f"?jurisdiction={demo.CITY}&before={demo.DEMO_BEFORE.isoformat()}"
+            f"&after={demo.DEMO_AFTER.isoformat()}"
+        )
+        if not settings.DEBUG:
+            self.stdout.write(
+                "DEBUG 未开启：未创建已知密码的用户。请用 manage.py createsuperuser 创建管理员。"
+            )
+            return
+        for username, password, role in users:
+            if password:
+                self.stdout.write(f"  用户 {username}  密码 {password}  （{role}）")
+            else:
+                self.stdout.write(
+                    f"  用户 {username}  （{role}；可用 manage.py changepassword {username} 重设）"
+                )
