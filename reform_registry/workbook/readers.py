@@ -125,6 +125,7 @@ def _collect(data: WorkbookData, name: str, lines: Iterable[Iterable[object]]) -
     width = len(header)
     for number, values in enumerate(iterator, start=2):
         texts = [cell_text(v) for v in values]
+        texts += [""] * (width - len(texts))
         if not any(texts):
             continue
         extra = [t for t in texts[width:] if t]

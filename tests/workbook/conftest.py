@@ -75,3 +75,44 @@ def run_import():
         return import_workbook(read_csv_texts(texts), **kwargs)
 
     return run
+
+
+def wipe_registry() -> None:
+    """Empty every table the workbook fills, leaving an empty registry (an 'empty database')."""
+    from django.apps import apps
+
+    from units.models import (
+        AuditEntry,
+        Decision,
+        Event,
+        EventParticipant,
+        InstitutionCap,
+        Jurisdiction,
+        Unit,
+        UnitRegistration,
+        UnitVersion,
+    )
+
+    for model in reversed(list(apps.get_app_config("staffing").get_models())):
+        model.objects.all().delete()
+    for model in (UnitVersion, EventParticipant, Event, UnitRegistration, InstitutionCap):
+        model.objects.all().delete()
+    Unit.objects.all().delete()
+    Decision.objects.all().delete()
+    Jurisdiction.objects.update(parent=None)
+    Jurisdiction.objects.all().delete()
+    AuditEntry.objects.all().delete()
+
+
+@pytest.fixture
+def wipe():
+    return wipe_registry
+
+
+def folder_files(path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
+
+
+@pytest.fixture
+def files_of():
+    return folder_files
