@@ -1,0 +1,940 @@
+"""Writes of the staffing ledger (DESIGN §3). Each function runs in one transaction, locks the
+accounts it moves quotas between (in id order, so two writes cannot overdraw one account), and
+checks the invariants before it returns: no unit or pool balance negative on any date from the
+write's date on, a unit holds nothing before it starts or after it ends, and — by double entry —
+the sum of all balances is zero. A refusal raises ``RegistryError`` naming the unit, the date and
+the amount; the transaction then writes nothing.
+
+Default transfers of events (merge/absorb to the target, abolish/transform to the pool) are
+derived like versions: ``ledger_rederive`` recomputes them whenever the events or the earlier
+transfers of the same units change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from units import audit
+from units.choices import DecisionStatus, EventType, ParticipantRole
+from units.exceptions import RegistryError
+from units.models import Decision, Event, EventParticipant, Unit, UnitVersion
+from units.projection import chunked
+
+from .choices import AccountType, CampaignStatus, QuotaKindCode, Rounding, TransferReason
+from .ledger import (
+    account_labels,
+    daily_moves,
+    ledger_problems,
+    pool_accounts,
+    unit_accounts,
+)
+from .models import (
+    Account,
+    CampaignLine,
+    CampaignSkip,
+    HeadcountReport,
+    RecoveryCampaign,
+    Transfer,
+)
+from .selectors import CampaignPlan, campaign_plan
+
+DEFAULT_TYPES_TO_TARGET = {EventType.MERGE, EventType.ABSORB}
+DEFAULT_TYPES_TO_POOL = {EventType.ABOLISH, EventType.TRANSFORM}
+
+
+def _kind_label(code: str) -> str:
+    try:
+        return str(QuotaKindCode(code).label)
+    except ValueError:
+        return code
+
+
+def transfer_snapshot(transfer: Transfer) -> dict[str, Any]:
+    labels = account_labels([transfer.from_account_id, transfer.to_account_id])
+    return {
+        "date": transfer.date.isoformat(),
+        "kind": transfer.kind,
+        "amount": transfer.amount,
+        "from": labels.get(transfer.from_account_id),
+        "to": labels.get(transfer.to_account_id),
+        "decision": transfer.decision.number if transfer.decision_id else None,
+        "event": transfer.event.key if transfer.event_id else None,
+        "reason": transfer.reason,
+        "planned": transfer.planned,
+        "reverses": transfer.reverses_id,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Invariants
+# ---------------------------------------------------------------------------------------------
+
+
+def _describe_problem(row: dict, labels: dict[int, str]) -> dict:
+    account = labels.get(row["account_id"], str(row["account_id"]))
+    values = {
+        "account": account,
+        "date": row["date"].isoformat(),
+        "kind": _kind_label(row["kind"]),
+        "balance": row["balance"],
+        "short": -row["balance"],
+    }
+    problem = row["problem"]
+    if problem == "negative":
+        message = (
+            _("%(account)s 在 %(date)s 的%(kind)s余额将为 %(balance)d，缺 %(short)d 名，不能为负。")
+            % values
+        )
+    elif problem == "absent":
+        message = (
+            _(
+                "%(account)s 不存在（没有已批准的设立或登记），在 %(date)s 却持有%(kind)s %(balance)d 名。"
+            )
+            % values
+        )
+    elif problem == "before_start":
+        values["starts"] = row["starts"].isoformat()
+        message = (
+            _("%(account)s 于 %(starts)s 才成立，在 %(date)s 却持有%(kind)s %(balance)d 名。")
+            % values
+        )
+    else:
+        values["ends"] = row["ends"].isoformat()
+        message = (
+            _(
+                "%(account)s 已于 %(ends)s 终止，在 %(date)s 仍持有%(kind)s %(balance)d 名；终止的机构不能持有编制。"
+            )
+            % values
+        )
+    return {
+        "message": message,
+        "account": account,
+        "unit": account if problem != "negative" or "pool:" not in account else None,
+        "date": row["date"].isoformat(),
+        "kind": row["kind"],
+        "amount": row["balance"],
+        "rule": problem,
+    }
+
+
+def _raise_ledger_problems(rows: list[dict], extra: list[dict] | None = None) -> None:
+    problems = list(extra or [])
+    if rows:
+        labels = account_labels({r["account_id"] for r in rows})
+        problems += [_describe_problem(r, labels) for r in rows]
+    if problems:
+        first = problems[0]["message"]
+        message = (
+            _("编制划转被拒绝：") + first
+            if len(problems) == 1
+            else _("编制划转被拒绝：共 %(n)d 个问题，第一个：%(first)s")
+            % {"n": len(problems), "first": first}
+        )
+        raise RegistryError(message, problems=problems)
+
+
+def _lock(account_ids: Iterable[int]) -> None:
+    ids = sorted(set(account_ids))
+    for batch in chunked(ids):
+        list(
+            Account.objects.select_for_update()
+            .filter(id__in=batch)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-derivation of the default transfers of events
+# ---------------------------------------------------------------------------------------------
+
+
+def _successor_closure(unit_ids: set[int]) -> set[int]:
+    """The units and everything their quotas may flow into through approved events."""
+    closure = set(unit_ids)
+    frontier = set(unit_ids)
+    while frontier:
+        found: set[int] = set()
+        for batch in chunked(sorted(frontier)):
+            events = EventParticipant.objects.filter(
+                role=ParticipantRole.SOURCE,
+                unit_id__in=batch,
+                event__decision__status=DecisionStatus.APPROVED,
+            ).values("event_id")
+            found.update(
+                EventParticipant.objects.filter(
+                    role=ParticipantRole.TARGET, event_id__in=events
+                ).values_list("unit_id", flat=True)
+            )
+        frontier = found - closure
+        closure |= frontier
+    return closure
+
+
+def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[dict]]:
+    """Re-derive the default transfers of the approved events whose sources are these units or
+    their successors (every event when ``None``). Returns the accounts touched and the problems
+    that are not balance problems (a split whose source holds quotas without allocation).
+
+    Must run inside a transaction; the caller checks the invariants on the accounts returned.
+    """
+    if unit_ids is None:
+        closure: set[int] | None = None
+        source_accounts = set(
+            Account.objects.filter(type=AccountType.UNIT).values_list("id", flat=True)
+        )
+        stale = Transfer.objects.filter(derived=True)
+    else:
+        closure = _successor_closure(set(unit_ids))
+        source_accounts = set(unit_accounts(closure, create=False).values())
+        stale = Transfer.objects.filter(derived=True, from_account_id__in=source_accounts)
+    touched: set[int] = set(source_accounts)
+    for batch in chunked(sorted(source_accounts)) if closure is not None else [None]:
+        qs = stale if batch is None else stale.filter(from_account_id__in=batch)
+        touched.update(qs.values_list("to_account_id", flat=True))
+        qs.delete()
+
+    parts = EventParticipant.objects.filter(event__decision__status=DecisionStatus.APPROVED)
+    if closure is not None:
+        event_ids: set[int] = set()
+        for batch in chunked(sorted(closure)):
+            event_ids.update(
+                parts.filter(role=ParticipantRole.SOURCE, unit_id__in=batch).values_list(
+                    "event_id", flat=True
+                )
+            )
+        events = list(
+            Event.objects.filter(id__in=event_ids)
+            .exclude(type__in=[EventType.CHANGE, EventType.ESTABLISH])
+            .order_by("effective_on", "id")
+            .values_list("id", "key", "type", "effective_on", "decision_id")
+        )
+    else:
+        events = list(
+            Event.objects.filter(decision__status=DecisionStatus.APPROVED)
+            .exclude(type__in=[EventType.CHANGE, EventType.ESTABLISH])
+            .order_by("effective_on", "id")
+            .values_list("id", "key", "type", "effective_on", "decision_id")
+        )
+    if not events:
+        return touched, []
+    ids = [e[0] for e in events]
+    sources: dict[int, list[int]] = defaultdict(list)
+    targets: dict[int, list[int]] = defaultdict(list)
+    for batch in chunked(ids):
+        for event_id, unit_id, role in (
+            EventParticipant.objects.filter(event_id__in=batch)
+            .order_by("position", "id")
+            .values_list("event_id", "unit_id", "role")
+        ):
+            (sources if role == ParticipantRole.SOURCE else targets)[event_id].append(unit_id)
+    explicit: set[tuple[int, str]] = set()
+    for batch in chunked(ids):
+        explicit.update(
+            Transfer.objects.counted()
+            .filter(event_id__in=batch, derived=False)
+            .values_list("event_id", "kind")
+            .distinct()
+        )
+    all_sources = {u for us in sources.values() for u in us}
+    accounts = unit_accounts(all_sources, create=False)
+    moves = daily_moves(sorted(accounts.values()))
+    # The jurisdiction of each source on the day before it ended (for the pool).
+    closing: dict[tuple[int, dt.date], int] = {}
+    for batch in chunked(sorted(all_sources)):
+        for unit_id, valid_to, jurisdiction_id in UnitVersion.objects.filter(
+            unit_id__in=batch, valid_to__isnull=False
+        ).values_list("unit_id", "valid_to", "jurisdiction_id"):
+            closing[(unit_id, valid_to)] = jurisdiction_id
+
+    kinds_of: dict[int, set[str]] = defaultdict(set)
+    for account_id, kind in moves:
+        kinds_of[account_id].add(kind)
+
+    def balance_on(account_id: int, kind: str, on: dt.date) -> int:
+        return sum(delta for day, delta in moves.get((account_id, kind), ()) if day <= on)
+
+    problems: list[dict] = []
+    new_rows: list[Transfer] = []
+    keys: dict[int, str] = {}
+    for event_id, event_key, type_, on, decision_id in events:
+        for source in sources.get(event_id, []):
+            account_id = accounts.get(source)
+            if account_id is None:
+                continue
+            for kind in sorted(kinds_of.get(account_id, ())):
+                if (event_id, kind) in explicit:
+                    continue
+                held = balance_on(account_id, kind, on)
+                if held <= 0:
+                    continue
+                if type_ == EventType.SPLIT:
+                    if not keys:
+                        keys.update(
+                            Unit.objects.filter(id__in=all_sources).values_list("id", "key")
+                        )
+                    problems.append(
+                        {
+                            "message": _(
+                                "分设事项 %(event)s：机构 %(unit)s 在 %(date)s 持有%(kind)s %(amount)d 名，分设必须明确分配这些编制（为该事项登记划转）。"
+                            )
+                            % {
+                                "event": event_key,
+                                "unit": keys.get(source, source),
+                                "date": on.isoformat(),
+                                "kind": _kind_label(kind),
+                                "amount": held,
+                            },
+                            "event": event_key,
+                            "unit": keys.get(source, source),
+                            "date": on.isoformat(),
+                            "kind": kind,
+                            "amount": held,
+                        }
+                    )
+                    continue
+                if type_ in DEFAULT_TYPES_TO_TARGET:
+                    if not targets.get(event_id):
+                        continue
+                    target = targets[event_id][0]
+                    dest = unit_accounts([target])[target]
+                elif type_ in DEFAULT_TYPES_TO_POOL:
+                    jurisdiction_id = closing.get((source, on))
+                    if jurisdiction_id is None:
+                        continue
+                    dest = pool_accounts([jurisdiction_id])[jurisdiction_id]
+                else:
+                    continue
+                new_rows.append(
+                    Transfer(
+                        date=on,
+                        kind=kind,
+                        amount=held,
+                        from_account_id=account_id,
+                        to_account_id=dest,
+                        decision_id=decision_id,
+                        event_id=event_id,
+                        reason=TransferReason.REFORM,
+                        derived=True,
+                    )
+                )
+                moves.setdefault((account_id, kind), []).append((on, -held))
+                moves.setdefault((dest, kind), []).append((on, held))
+                kinds_of[dest].add(kind)
+                touched.update((account_id, dest))
+    Transfer.objects.bulk_create(new_rows, batch_size=2000)
+    return touched, problems
+
+
+def _sources_with_later_events(unit_ids: Iterable[int], on: dt.date) -> set[int]:
+    """Those units that are sources of approved events effective on or after a date."""
+    found: set[int] = set()
+    for batch in chunked(sorted(set(unit_ids))):
+        found.update(
+            EventParticipant.objects.filter(
+                role=ParticipantRole.SOURCE,
+                unit_id__in=batch,
+                event__decision__status=DecisionStatus.APPROVED,
+                event__effective_on__gte=on,
+            ).values_list("unit_id", flat=True)
+        )
+    return found
+
+
+def _follow(unit_ids: Iterable[int], on: dt.date) -> set[int]:
+    """Re-derive the defaults depending on what changed for these units from a date on."""
+    later = _sources_with_later_events(unit_ids, on)
+    if not later:
+        return set()
+    touched, problems = ledger_rederive(unit_ids=later)
+    if problems:
+        _raise_ledger_problems([], problems)
+    return touched
+
+
+def _unit_ids_of(account_ids: Iterable[int]) -> list[int]:
+    return list(
+        Account.objects.filter(id__in=set(account_ids), type=AccountType.UNIT).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Transfers
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_transfer_input(
+    *, date: Any, kind: str, amount: Any, reason: str, from_account: Account, to_account: Account
+) -> int:
+    if not isinstance(date, dt.date):
+        raise RegistryError(_("划转日期无效。"))
+    if kind not in QuotaKindCode.values:
+        raise RegistryError(
+            _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
+            % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
+        )
+    if reason not in TransferReason.values:
+        raise RegistryError(
+            _("未知的划转事由“%(reason)s”；可用：%(codes)s。")
+            % {"reason": reason, "codes": ", ".join(TransferReason.values)}
+        )
+    try:
+        number = int(amount)
+    except (TypeError, ValueError):
+        raise RegistryError(_("划转数量应为正整数，而不是“%(v)s”。") % {"v": amount}) from None
+    if number != amount and str(number) != str(amount).strip():
+        raise RegistryError(_("划转数量应为正整数，而不是“%(v)s”。") % {"v": amount})
+    if number <= 0:
+        raise RegistryError(_("划转数量必须大于零（%(v)s）。") % {"v": amount})
+    if from_account is None or to_account is None:
+        raise RegistryError(_("转出账户和转入账户都必须填写。"))
+    if from_account.pk == to_account.pk:
+        raise RegistryError(_("转出账户和转入账户不能相同。"))
+    return number
+
+
+@transaction.atomic
+def transfer_post(
+    *,
+    date: dt.date,
+    kind: str,
+    amount: int,
+    from_account: Account,
+    to_account: Account,
+    decision: Decision,
+    reason: str,
+    event: Event | None = None,
+    note: str = "",
+) -> Transfer:
+    """Post one transfer authorised by a decision.
+
+    Without an event the decision must be approved. With an event, the transfer is an explicit
+    allocation of that event (it replaces the event's default for its kind): dated on the
+    event's date, out of one of its sources, and stored as planned until the event's decision
+    is approved.
+    """
+    number = _check_transfer_input(
+        date=date,
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        from_account=from_account,
+        to_account=to_account,
+    )
+    if decision is None:
+        raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
+    decision = Decision.objects.get(pk=decision.pk)
+    planned = False
+    if event is not None:
+        event = Event.objects.select_related("decision").get(pk=event.pk)
+        if event.decision_id != decision.pk:
+            raise RegistryError(
+                _("事项 %(event)s 属于决定 %(d1)s，不属于 %(d2)s。")
+                % {"event": event.key, "d1": event.decision.number, "d2": decision.number},
+                event=event.key,
+            )
+        if date != event.effective_on:
+            raise RegistryError(
+                _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。")
+                % {
+                    "event": event.key,
+                    "on": event.effective_on.isoformat(),
+                    "date": date.isoformat(),
+                },
+                event=event.key,
+                date=date.isoformat(),
+            )
+        source_ids = set(
+            event.participants.filter(role=ParticipantRole.SOURCE).values_list("unit_id", flat=True)
+        )
+        if from_account.unit_id not in source_ids:
+            raise RegistryError(
+                _("事项 %(event)s 的划转必须从该事项的来源机构转出。") % {"event": event.key},
+                event=event.key,
+            )
+        planned = decision.status != DecisionStatus.APPROVED
+    elif decision.status != DecisionStatus.APPROVED:
+        raise RegistryError(
+            _("决定 %(number)s 尚未批准（%(status)s），不能据此划转编制。")
+            % {"number": decision.number, "status": decision.get_status_display()},
+            decision=decision.number,
+        )
+    _lock([from_account.pk, to_account.pk])
+    transfer = Transfer.objects.create(
+        date=date,
+        kind=kind,
+        amount=number,
+        from_account=from_account,
+        to_account=to_account,
+        decision=decision,
+        event=event,
+        reason=reason,
+        planned=planned,
+        note=note,
+    )
+    if not planned:
+        touched = {from_account.pk, to_account.pk}
+        touched |= _follow(_unit_ids_of(touched), date)
+        _raise_ledger_problems(ledger_problems(sorted(touched), since=date))
+    audit.record("create", transfer, after=transfer_snapshot(transfer))
+    return transfer
+
+
+@transaction.atomic
+def transfer_reverse(
+    *,
+    transfer: Transfer,
+    date: dt.date | None = None,
+    decision: Decision | None = None,
+    note: str = "",
+) -> Transfer:
+    """Correct a transfer by a reversing one (same kind and amount, accounts swapped), dated on
+    the original's date unless another is given."""
+    original = Transfer.objects.select_for_update().select_related("decision").get(pk=transfer.pk)
+    if original.derived:
+        raise RegistryError(
+            _("事项推导的划转随事项自动重算，不能冲正；请撤回或修改事项。"),
+            transfer=original.pk,
+        )
+    if original.planned:
+        raise RegistryError(_("待批准的划转尚未计入余额，不需要冲正。"), transfer=original.pk)
+    if original.reason == TransferReason.REVERSAL:
+        raise RegistryError(_("冲正划转不能再冲正。"), transfer=original.pk)
+    if original.campaign_id:
+        raise RegistryError(_("收回行动的划转只能随整个收回行动冲回。"), transfer=original.pk)
+    if original.event_id:
+        raise RegistryError(_("改革事项的划转随其决定生效；请撤回决定。"), transfer=original.pk)
+    if Transfer.objects.filter(reverses=original).exists():
+        raise RegistryError(_("这笔划转已经冲正过。"), transfer=original.pk)
+    decision = decision or original.decision
+    if decision.status != DecisionStatus.APPROVED:
+        raise RegistryError(
+            _("决定 %(number)s 尚未批准，不能据此冲正。") % {"number": decision.number}
+        )
+    on = date or original.date
+    _lock([original.from_account_id, original.to_account_id])
+    reversal = Transfer.objects.create(
+        date=on,
+        kind=original.kind,
+        amount=original.amount,
+        from_account_id=original.to_account_id,
+        to_account_id=original.from_account_id,
+        decision=decision,
+        reason=TransferReason.REVERSAL,
+        reverses=original,
+        note=note,
+    )
+    touched = {original.from_account_id, original.to_account_id}
+    touched |= _follow(_unit_ids_of(touched), on)
+    _raise_ledger_problems(ledger_problems(sorted(touched), since=on))
+    audit.record("create", reversal, after=transfer_snapshot(reversal))
+    return reversal
+
+
+# ---------------------------------------------------------------------------------------------
+# Headcounts
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def headcount_report(
+    *, unit: Unit, kind: str, as_of: dt.date, actual: int, source: str = ""
+) -> HeadcountReport:
+    """Record the actual staff of a unit for a kind on a date. Reporting the same figure twice
+    changes nothing; a different figure for the same unit, kind and date is refused."""
+    if kind not in QuotaKindCode.values:
+        raise RegistryError(
+            _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
+            % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
+        )
+    if isinstance(actual, bool) or not isinstance(actual, int):
+        try:
+            actual = int(str(actual).strip())
+        except ValueError:
+            raise RegistryError(
+                _("实有人数应为非负整数，而不是“%(v)s”。") % {"v": actual}
+            ) from None
+    if actual < 0:
+        raise RegistryError(
+            _("机构 %(unit)s 在 %(date)s 的实有人数不能为负数（%(v)d）。")
+            % {"unit": unit.key, "date": as_of.isoformat(), "v": actual},
+            unit=unit.key,
+            date=as_of.isoformat(),
+            amount=actual,
+        )
+    if not UnitVersion.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=as_of), unit=unit, valid_from__lte=as_of
+    ).exists():
+        raise RegistryError(
+            _("机构 %(unit)s 在 %(date)s 不存在（尚未成立或已终止）。")
+            % {"unit": unit.key, "date": as_of.isoformat()},
+            unit=unit.key,
+            date=as_of.isoformat(),
+        )
+    existing = HeadcountReport.objects.filter(unit=unit, kind=kind, as_of=as_of).first()
+    if existing is not None:
+        if existing.actual == actual:
+            return existing
+        raise RegistryError(
+            _("机构 %(unit)s 在 %(date)s 已报告%(kind)s实有人数 %(old)d，与 %(new)d 不一致。")
+            % {
+                "unit": unit.key,
+                "date": as_of.isoformat(),
+                "kind": _kind_label(kind),
+                "old": existing.actual,
+                "new": actual,
+            },
+            unit=unit.key,
+            date=as_of.isoformat(),
+            amount=actual,
+        )
+    report = HeadcountReport.objects.create(
+        unit=unit, kind=kind, as_of=as_of, actual=actual, source=source
+    )
+    audit.record(
+        "create",
+        report,
+        after={
+            "unit": unit.key,
+            "kind": kind,
+            "as_of": as_of.isoformat(),
+            "actual": actual,
+            "source": source,
+        },
+    )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Following the registry: approvals and revocations move quotas
+# ---------------------------------------------------------------------------------------------
+
+
+def _standing_transfers(decision: Decision) -> int:
+    """Counted transfers of a decision outside its events that have not been reversed."""
+    return (
+        Transfer.objects.counted()
+        .filter(decision=decision, event__isnull=True)
+        .exclude(reason=TransferReason.REVERSAL)
+        .exclude(reversals__isnull=False)
+        .count()
+    )
+
+
+@transaction.atomic
+def ledger_follow_registry(
+    *, unit_ids: Iterable[int] | None, decisions: Iterable[Decision] = (), action: str = ""
+) -> None:
+    """What the ledger does when versions were re-derived (receiver of ``registry_changed``):
+    explicit transfers of approved events start counting, those of revoked ones stop, the
+    default transfers are re-derived, and the invariants are checked. Raises ``RegistryError``
+    to refuse the whole approval or revocation."""
+    if action == "register" or not Transfer.objects.exists():
+        return
+    for decision in decisions:
+        if decision.status == DecisionStatus.REVOKED:
+            standing = _standing_transfers(decision)
+            if standing:
+                raise RegistryError(
+                    _(
+                        "决定 %(number)s 有 %(n)d 笔编制划转（核定、收回等）尚未冲正，不能撤回；请先冲正这些划转。"
+                    )
+                    % {"number": decision.number, "n": standing},
+                    decision=decision.number,
+                )
+        planned = decision.status != DecisionStatus.APPROVED
+        Transfer.objects.filter(event__decision=decision, derived=False).exclude(
+            planned=planned
+        ).update(planned=planned)
+    ids = None if action == "rebuild" else set(unit_ids or ())
+    if ids is not None and not ids:
+        return
+    touched, problems = ledger_rederive(unit_ids=ids)
+    if ids is not None:
+        explicit_accounts = Transfer.objects.filter(
+            event__decision__in=[d.pk for d in decisions], derived=False
+        ).values_list("from_account_id", "to_account_id")
+        for pair in explicit_accounts:
+            touched.update(pair)
+    rows = ledger_problems(None if ids is None else sorted(touched))
+    _raise_ledger_problems(rows, problems)
+    audit.record_summary(
+        "rederive",
+        "staffing.transfer",
+        "derived",
+        {
+            "action": action,
+            "decisions": [d.number for d in decisions],
+            "derived": Transfer.objects.filter(derived=True, from_account_id__in=touched).count()
+            if ids is not None
+            else Transfer.objects.filter(derived=True).count(),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery campaigns
+# ---------------------------------------------------------------------------------------------
+
+
+def _campaign_inputs(*, kind: str, share: Any, rounding: str) -> Decimal:
+    if kind not in QuotaKindCode.values:
+        raise RegistryError(
+            _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
+            % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
+        )
+    if rounding not in Rounding.values:
+        raise RegistryError(
+            _("未知的取整方式“%(r)s”；可用：%(codes)s。")
+            % {"r": rounding, "codes": ", ".join(Rounding.values)}
+        )
+    try:
+        value = Decimal(str(share))
+    except (InvalidOperation, ValueError):
+        raise RegistryError(
+            _("收回比例应为 0 到 1 之间的小数，而不是“%(v)s”。") % {"v": share}
+        ) from None
+    if not value.is_finite() or value <= 0 or value > 1:
+        raise RegistryError(_("收回比例应大于 0 且不超过 1，而不是“%(v)s”。") % {"v": share})
+    if value != value.quantize(Decimal("0.0001")):
+        raise RegistryError(_("收回比例最多四位小数（%(v)s）。") % {"v": share})
+    return value
+
+
+def _store_plan(campaign: RecoveryCampaign, plan: CampaignPlan) -> None:
+    campaign.lines.all().delete()
+    campaign.skips.all().delete()
+    CampaignLine.objects.bulk_create(
+        [
+            CampaignLine(
+                campaign=campaign,
+                unit_id=line.unit_id,
+                rule=line.rule,
+                balance=line.balance,
+                actual=line.actual,
+                vacancy=line.vacancy,
+                amount=line.amount,
+            )
+            for line in plan.lines
+        ],
+        batch_size=2000,
+    )
+    CampaignSkip.objects.bulk_create(
+        [
+            CampaignSkip(campaign=campaign, unit_id=s.unit_id, balance=s.balance)
+            for s in plan.skipped
+        ],
+        batch_size=2000,
+    )
+    campaign.total = plan.total
+
+
+def _campaign_snapshot(campaign: RecoveryCampaign) -> dict[str, Any]:
+    return {
+        "jurisdiction": campaign.jurisdiction.code,
+        "on": campaign.on.isoformat(),
+        "decision": campaign.decision.number,
+        "kind": campaign.kind,
+        "share": str(campaign.share),
+        "rounding": campaign.rounding,
+        "status": campaign.status,
+        "total": campaign.total,
+    }
+
+
+@transaction.atomic
+def campaign_preview(
+    *,
+    jurisdiction,
+    on: dt.date,
+    decision: Decision,
+    kind: str = QuotaKindCode.INSTITUTION,
+    share: Any = Decimal("0.5"),
+    rounding: str = Rounding.FLOOR,
+) -> RecoveryCampaign:
+    """Store a campaign in preview with its lines and skipped institutions."""
+    value = _campaign_inputs(kind=kind, share=share, rounding=rounding)
+    if decision.status == DecisionStatus.REVOKED:
+        raise RegistryError(
+            _("决定 %(number)s 已撤回，不能据此收回编制。") % {"number": decision.number}
+        )
+    plan = campaign_plan(
+        jurisdiction=jurisdiction, on=on, kind=kind, share=value, rounding=rounding
+    )
+    campaign = RecoveryCampaign.objects.create(
+        jurisdiction=jurisdiction,
+        on=on,
+        decision=decision,
+        kind=kind,
+        share=value,
+        rounding=rounding,
+    )
+    _store_plan(campaign, plan)
+    campaign.save(update_fields=["total"])
+    audit.record("preview", campaign, after=_campaign_snapshot(campaign))
+    return campaign
+
+
+def _may_approve(user: Any) -> bool:
+    return user is None or bool(
+        getattr(user, "has_perm", None) and user.has_perm("units.approve_decision")
+    )
+
+
+@transaction.atomic
+def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryCampaign:
+    """Apply a previewed campaign: recompute its plan on the current ledger (the stored lines
+    are replaced by what is applied) and move every amount into the pool, in one transaction."""
+    if not _may_approve(user):
+        raise RegistryError(_("只有审批人可以执行编制收回。"))
+    locked = (
+        RecoveryCampaign.objects.select_for_update()
+        .select_related("decision", "jurisdiction")
+        .get(pk=campaign.pk)
+    )
+    if locked.status != CampaignStatus.PREVIEW:
+        raise RegistryError(
+            _("收回行动已%(status)s，不能再执行。") % {"status": locked.get_status_display()}
+        )
+    if locked.decision.status != DecisionStatus.APPROVED:
+        raise RegistryError(
+            _("决定 %(number)s 尚未批准，不能据此收回编制。") % {"number": locked.decision.number},
+            decision=locked.decision.number,
+        )
+    pool_id = pool_accounts([locked.jurisdiction_id])[locked.jurisdiction_id]
+    institution_ids = (
+        UnitVersion.objects.filter(
+            jurisdiction_id=locked.jurisdiction_id, valid_from__lte=locked.on
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=locked.on))
+        .values("unit_id")
+    )
+    lock_ids = list(Account.objects.filter(unit__in=institution_ids).values_list("id", flat=True))
+    _lock([pool_id, *lock_ids])
+    plan = campaign_plan(
+        jurisdiction=locked.jurisdiction,
+        on=locked.on,
+        kind=locked.kind,
+        share=locked.share,
+        rounding=locked.rounding,
+    )
+    _store_plan(locked, plan)
+    accounts = unit_accounts({line.unit_id for line in plan.lines}, create=False)
+    Transfer.objects.bulk_create(
+        [
+            Transfer(
+                date=locked.on,
+                kind=locked.kind,
+                amount=line.amount,
+                from_account_id=accounts[line.unit_id],
+                to_account_id=pool_id,
+                decision_id=locked.decision_id,
+                campaign=locked,
+                reason=line.reason,
+            )
+            for line in plan.lines
+        ],
+        batch_size=5000,
+    )
+    touched = _follow({line.unit_id for line in plan.lines}, locked.on)
+    checked = Account.objects.filter(
+        Q(pk=pool_id) | Q(pk__in=Transfer.objects.filter(campaign=locked).values("from_account_id"))
+    )
+    _raise_ledger_problems(ledger_problems(checked, since=locked.on))
+    if touched:
+        _raise_ledger_problems(ledger_problems(sorted(touched)))
+    locked.status = CampaignStatus.APPLIED
+    locked.applied_at = timezone.now()
+    locked.save(update_fields=["status", "applied_at", "total"])
+    audit.record("apply", locked, after=_campaign_snapshot(locked))
+    audit.record_summary(
+        "create",
+        "staffing.transfer",
+        f"campaign:{locked.pk}",
+        {"campaign": locked.pk, "transfers": len(plan.lines), "total": plan.total},
+    )
+    campaign.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryCampaign:
+    """Reverse an applied campaign: every one of its transfers gets a reversing transfer."""
+    if not _may_approve(user):
+        raise RegistryError(_("只有审批人可以冲回编制收回。"))
+    locked = (
+        RecoveryCampaign.objects.select_for_update()
+        .select_related("decision", "jurisdiction")
+        .get(pk=campaign.pk)
+    )
+    if locked.status != CampaignStatus.APPLIED:
+        raise RegistryError(
+            _("只有已执行的收回行动可以冲回，当前为%(status)s。")
+            % {"status": locked.get_status_display()}
+        )
+    originals = list(
+        Transfer.objects.filter(campaign=locked, reverses__isnull=True).exclude(
+            reason=TransferReason.REVERSAL
+        )
+    )
+    pool_ids = {t.to_account_id for t in originals}
+    _lock([*pool_ids, *(t.from_account_id for t in originals)])
+    Transfer.objects.bulk_create(
+        [
+            Transfer(
+                date=t.date,
+                kind=t.kind,
+                amount=t.amount,
+                from_account_id=t.to_account_id,
+                to_account_id=t.from_account_id,
+                decision_id=t.decision_id,
+                campaign=locked,
+                reason=TransferReason.REVERSAL,
+                reverses=t,
+            )
+            for t in originals
+        ],
+        batch_size=5000,
+    )
+    unit_ids = set(
+        Account.objects.filter(id__in={t.from_account_id for t in originals}).values_list(
+            "unit_id", flat=True
+        )
+    )
+    touched = _follow(unit_ids, locked.on)
+    checked = Account.objects.filter(
+        Q(pk__in=pool_ids)
+        | Q(pk__in=Transfer.objects.filter(campaign=locked).values("from_account_id"))
+    )
+    _raise_ledger_problems(ledger_problems(checked, since=locked.on))
+    if touched:
+        _raise_ledger_problems(ledger_problems(sorted(touched)))
+    locked.status = CampaignStatus.REVERSED
+    locked.reversed_at = timezone.now()
+    locked.save(update_fields=["status", "reversed_at"])
+    audit.record("reverse", locked, after=_campaign_snapshot(locked))
+    campaign.refresh_from_db()
+    return locked
+
+
+__all__ = [
+    "campaign_apply",
+    "campaign_preview",
+    "campaign_reverse",
+    "headcount_report",
+    "ledger_follow_registry",
+    "ledger_rederive",
+    "transfer_post",
+    "transfer_reverse",
+]
