@@ -1,10 +1,21 @@
-"""The API router: /api/v1/ of every app."""
+"""The API router: /api/v1/ of every app, and the reports."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from units.api.views import DecisionViewSet, EventViewSet, JurisdictionViewSet, UnitViewSet
+
+from .reports import ChangesReportView, InstitutionsReportView, ReformSummaryView
+
 router = DefaultRouter()
+router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
+router.register("units", UnitViewSet, basename="unit")
+router.register("decisions", DecisionViewSet, basename="decision")
+router.register("events", EventViewSet, basename="event")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("reports/reform-summary/", ReformSummaryView.as_view(), name="report-reform-summary"),
+    path("reports/institutions/", InstitutionsReportView.as_view(), name="report-institutions"),
+    path("reports/changes/", ChangesReportView.as_view(), name="report-changes"),
 ]

@@ -1,0 +1,310 @@
+"""Report endpoints (DESIGN §4): parameters are parsed by serializers (400 naming the bad one),
+figures come from ``reform_registry.reports``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reform_registry import reports
+from units.choices import EventType, UnitKind
+from units.models import Jurisdiction
+from units.selectors import today
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------------------------
+
+
+class JurisdictionCodeField(serializers.CharField):
+    """A division code that must exist; the value becomes the Jurisdiction."""
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        try:
+            return Jurisdiction.objects.get(code=code)
+        except (Jurisdiction.DoesNotExist, ValueError):
+            raise serializers.ValidationError(
+                _("行政区划“%(code)s”不存在。") % {"code": code[:20]}
+            ) from None
+
+
+class ReformSummaryParams(serializers.Serializer):
+    jurisdiction = JurisdictionCodeField(help_text=gettext_lazy("行政区划代码（6位），如 150200。"))
+    before = serializers.DateField(help_text=gettext_lazy("改革前的基准日期（YYYY-MM-DD）。"))
+    after = serializers.DateField(help_text=gettext_lazy("改革后的日期（YYYY-MM-DD）。"))
+    subdivisions = serializers.BooleanField(
+        required=False, default=False, help_text=gettext_lazy("true 时包含下级行政区划（全市）。")
+    )
+    exclude_pending = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=gettext_lazy("默认 true：不计待消化的经营类事业单位。"),
+    )
+    include_drafts = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("true 时按草稿决定已批准计算（不写入任何数据）。"),
+    )
+
+    def validate(self, attrs):
+        if attrs["after"] < attrs["before"]:
+            raise serializers.ValidationError({"after": _("after 不能早于 before。")})
+        return attrs
+
+
+class InstitutionsParams(serializers.Serializer):
+    jurisdiction = JurisdictionCodeField(
+        required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
+    )
+    as_of = serializers.DateField(
+        required=False, help_text=gettext_lazy("统计日期（YYYY-MM-DD），默认今天。")
+    )
+    group_by = serializers.ChoiceField(
+        choices=reports.GROUPINGS,
+        required=False,
+        default="department",
+        help_text=gettext_lazy("分组：department、category、rank、funding、sector、jurisdiction。"),
+    )
+    subdivisions = serializers.BooleanField(
+        required=False, default=False, help_text=gettext_lazy("true 时包含下级行政区划。")
+    )
+    exclude_pending = serializers.BooleanField(
+        required=False, default=True, help_text=gettext_lazy("默认 true：不计待消化的经营类。")
+    )
+
+
+class _ChangesParamsBase(serializers.Serializer):
+    jurisdiction = JurisdictionCodeField(
+        required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
+    )
+    subdivisions = serializers.BooleanField(
+        required=False, default=True, help_text=gettext_lazy("默认 true：包含下级行政区划。")
+    )
+
+    def validate(self, attrs):
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": _("to 不能早于 from。")})
+        return attrs
+
+
+# ``from`` and ``to`` are Python keywords: declare them by name.
+ChangesParams = type(
+    "ChangesParams",
+    (_ChangesParamsBase,),
+    {
+        "from": serializers.DateField(help_text=gettext_lazy("起始日期（含），YYYY-MM-DD。")),
+        "to": serializers.DateField(help_text=gettext_lazy("截止日期（含），YYYY-MM-DD。")),
+        "__module__": __name__,
+    },
+)
+
+
+def parse(params_class, request) -> dict:
+    params = params_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+
+def rate(help_text: str, places: int = 4):
+    return serializers.DecimalField(
+        max_digits=12,
+        decimal_places=places,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
+class DepartmentCountsSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=gettext_lazy("主管部门的机构标识。"))
+    name = serializers.CharField(help_text=gettext_lazy("部门名称。"))
+    before = serializers.IntegerField(help_text=gettext_lazy("before 日主管的事业单位数。"))
+    after = serializers.IntegerField(help_text=gettext_lazy("after 日主管的事业单位数。"))
+    involved = serializers.BooleanField(help_text=gettext_lazy("是否涉改部门。"))
+
+
+class QuotasRecoveredSerializer(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text=gettext_lazy("(before, after] 流入周转池的编制总数。")
+    )
+    by_reason = serializers.DictField(
+        child=serializers.IntegerField(), help_text=gettext_lazy("按原因（reform、recovery …）。")
+    )
+    by_kind = serializers.DictField(
+        child=serializers.IntegerField(), help_text=gettext_lazy("按编制类型。")
+    )
+
+
+class ReformSummarySerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(help_text=gettext_lazy("行政区划代码。"))
+    jurisdiction_name = serializers.CharField(help_text=gettext_lazy("行政区划名称。"))
+    before = serializers.DateField(help_text=gettext_lazy("基准日期。"))
+    after = serializers.DateField(help_text=gettext_lazy("改革后日期。"))
+    subdivisions = serializers.BooleanField(help_text=gettext_lazy("是否包含下级行政区划。"))
+    exclude_pending = serializers.BooleanField(help_text=gettext_lazy("是否不计待消化的经营类。"))
+    include_drafts = serializers.BooleanField(help_text=gettext_lazy("是否按草稿已批准计算。"))
+    drafts_included = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("预览时计入的草稿决定文号。")
+    )
+    institutions_before = serializers.IntegerField(help_text=gettext_lazy("before 日事业单位数。"))
+    institutions_after = serializers.IntegerField(help_text=gettext_lazy("after 日事业单位数。"))
+    reduction_rate = rate(gettext_lazy("精简率 (before − after) ÷ before，4位小数。"))
+    departments_baseline = serializers.IntegerField(
+        help_text=gettext_lazy("before 日主管至少1个事业单位的部门数。")
+    )
+    avg_per_department_before = rate(
+        gettext_lazy("institutions_before ÷ departments_baseline，2位小数。"), 2
+    )
+    avg_per_department_after = rate(
+        gettext_lazy("institutions_after ÷ departments_baseline，2位小数。"), 2
+    )
+    involved_departments = serializers.IntegerField(
+        help_text=gettext_lazy(
+            "涉改部门数：before 或 after 日主管 (before, after] 内已批准事项的来源或目标事业单位。"
+        )
+    )
+    involved_at_most_3 = serializers.IntegerField(
+        help_text=gettext_lazy("after 日主管不超过3个事业单位的涉改部门数。")
+    )
+    share_at_most_3 = rate(gettext_lazy("involved_at_most_3 ÷ involved_departments，4位小数。"))
+    quotas_recovered = QuotasRecoveredSerializer(help_text=gettext_lazy("盘活的编制。"))
+    institution_cap = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("after 日有效的机构限额。")
+    )
+    headroom_share = rate(gettext_lazy("(限额 − after) ÷ 限额，4位小数；无限额为空。"))
+    departments = DepartmentCountsSerializer(many=True, help_text=gettext_lazy("各部门。"))
+
+
+class GroupCountSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=gettext_lazy("分组代码（部门标识、类别代码 …）。"))
+    label = serializers.CharField(help_text=gettext_lazy("分组名称。"))
+    count = serializers.IntegerField(help_text=gettext_lazy("事业单位数。"))
+
+
+class InstitutionsReportSerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(allow_null=True, help_text=gettext_lazy("行政区划代码。"))
+    as_of = serializers.DateField(source="on", help_text=gettext_lazy("统计日期。"))
+    group_by = serializers.CharField(help_text=gettext_lazy("分组方式。"))
+    subdivisions = serializers.BooleanField()
+    exclude_pending = serializers.BooleanField()
+    total = serializers.IntegerField(help_text=gettext_lazy("合计。"))
+    groups = GroupCountSerializer(many=True)
+
+
+class ChangedUnitSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    name = serializers.CharField()
+    on = serializers.DateField(help_text=gettext_lazy("生效日期。"))
+    event = serializers.CharField(help_text=gettext_lazy("事项标识。"))
+    event_type = serializers.ChoiceField(choices=EventType.choices)
+    decision = serializers.CharField(help_text=gettext_lazy("决定文号。"))
+    fields = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("改变的属性（变更时）。")
+    )
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    type = serializers.ChoiceField(choices=EventType.choices)
+    effective_on = serializers.DateField()
+    decision = serializers.CharField()
+    decision_title = serializers.CharField()
+    sources = serializers.ListField(child=serializers.CharField())
+    targets = serializers.ListField(child=serializers.CharField())
+
+
+class _ChangesReportBase(serializers.Serializer):
+    jurisdiction = serializers.CharField(allow_null=True, help_text=gettext_lazy("行政区划代码。"))
+    established = ChangedUnitSerializer(many=True, help_text=gettext_lazy("新设的机构。"))
+    ended = ChangedUnitSerializer(many=True, help_text=gettext_lazy("终止的机构。"))
+    changed = ChangedUnitSerializer(many=True, help_text=gettext_lazy("变更或并入后延续的机构。"))
+    events = ChangeEventSerializer(many=True, help_text=gettext_lazy("期间生效的已批准事项。"))
+
+
+ChangesReportSerializer = type(
+    "ChangesReportSerializer",
+    (_ChangesReportBase,),
+    {
+        "from": serializers.DateField(source="start", help_text=gettext_lazy("起始日期（含）。")),
+        "to": serializers.DateField(source="end", help_text=gettext_lazy("截止日期（含）。")),
+        "__module__": __name__,
+    },
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------------------------
+
+
+class ReformSummaryView(APIView):
+    """Figures of a reform between two dates (DESIGN §4)."""
+
+    csv_filename = "reform-summary"
+
+    @extend_schema(
+        summary=gettext_lazy("改革成效汇总"),
+        parameters=[ReformSummaryParams],
+        responses=ReformSummarySerializer,
+    )
+    def get(self, request):
+        params = parse(ReformSummaryParams, request)
+        summary = reports.reform_summary(**params)
+        return Response(ReformSummarySerializer(summary).data)
+
+
+class InstitutionsReportView(APIView):
+    """Institutions on a date grouped by department, category, rank, funding, sector or
+    jurisdiction."""
+
+    csv_filename = "institutions"
+    csv_table = "groups"
+
+    @extend_schema(
+        summary=gettext_lazy("事业单位分组统计"),
+        parameters=[InstitutionsParams],
+        responses=InstitutionsReportSerializer,
+    )
+    def get(self, request):
+        params = parse(InstitutionsParams, request)
+        report = reports.institutions_report(
+            on=params.get("as_of") or today(),
+            group_by=params["group_by"],
+            jurisdiction=params.get("jurisdiction"),
+            subdivisions=params["subdivisions"],
+            exclude_pending=params["exclude_pending"],
+        )
+        return Response(InstitutionsReportSerializer(report).data)
+
+
+class ChangesReportView(APIView):
+    """What was established, ended or changed between two dates, with the events."""
+
+    csv_filename = "changes"
+    csv_table = "events"
+
+    @extend_schema(
+        summary=gettext_lazy("机构变动"),
+        parameters=[ChangesParams],
+        responses=ChangesReportSerializer,
+    )
+    def get(self, request):
+        params = parse(ChangesParams, request)
+        report = reports.changes_report(
+            start=params["from"],
+            end=params["to"],
+            jurisdiction=params.get("jurisdiction"),
+            subdivisions=params["subdivisions"],
+        )
+        return Response(ChangesReportSerializer(report).data)

@@ -1,0 +1,251 @@
+"""Serializers of the registry core: read-only, names as in DESIGN §2."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..choices import Category, DecisionStatus, EventType, Funding, ParticipantRole, Rank, UnitKind
+from ..models import (
+    Decision,
+    DecisionAttachment,
+    Event,
+    InstitutionCap,
+    Jurisdiction,
+    UnitVersion,
+)
+
+
+class InstitutionCapSerializer(serializers.ModelSerializer):
+    decision = serializers.CharField(
+        source="decision.number", allow_null=True, default=None, help_text=_("依据文件文号。")
+    )
+
+    class Meta:
+        model = InstitutionCap
+        fields = ["valid_from", "cap", "decision"]
+
+
+class JurisdictionSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(
+        source="parent.code", allow_null=True, default=None, help_text=_("上级行政区划代码。")
+    )
+    caps = InstitutionCapSerializer(many=True, read_only=True, help_text=_("机构限额（按日期）。"))
+
+    class Meta:
+        model = Jurisdiction
+        fields = ["code", "name", "level", "parent", "caps"]
+
+
+STATE_FIELDS = [
+    "name",
+    "short_name",
+    "credit_code",
+    "jurisdiction",
+    "jurisdiction_name",
+    "parent",
+    "parent_name",
+    "category",
+    "rank",
+    "funding",
+    "sector",
+    "business_functions",
+    "market_replaceable",
+    "pending_wind_down",
+    "functions",
+    "internal_bodies",
+    "valid_from",
+    "valid_to",
+]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    """A unit's state over [valid_from, valid_to)."""
+
+    jurisdiction = serializers.CharField(source="jurisdiction.code", help_text=_("行政区划代码。"))
+    jurisdiction_name = serializers.CharField(source="jurisdiction.name")
+    parent = serializers.CharField(
+        source="parent.key", allow_null=True, default=None, help_text=_("主管部门的机构标识。")
+    )
+    parent_name = serializers.SerializerMethodField(help_text=_("主管部门当日名称。"))
+    category = serializers.ChoiceField(choices=[("", "")] + list(Category.choices))
+    rank = serializers.ChoiceField(choices=[("", "")] + list(Rank.choices))
+    funding = serializers.ChoiceField(choices=[("", "")] + list(Funding.choices))
+
+    class Meta:
+        model = UnitVersion
+        fields = STATE_FIELDS
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent_name(self, version: UnitVersion) -> str | None:
+        if version.parent_id is None:
+            return None
+        return getattr(version, "parent_name", None)
+
+
+class UnitStateSerializer(VersionSerializer):
+    """One row of the unit list: the unit and its state on ``as_of``."""
+
+    key = serializers.CharField(source="unit.key", help_text=_("机构标识（稳定的外部标识）。"))
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UnitVersion
+        fields = ["key", "kind", "url", *STATE_FIELDS]
+
+    def get_url(self, version: UnitVersion) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/units/{version.unit.key}/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class UnitDetailSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_("机构标识。"))
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    as_of = serializers.DateField(help_text=_("查询日期。"))
+    active = serializers.BooleanField(help_text=_("该日是否存续。"))
+    established_on = serializers.DateField(allow_null=True, help_text=_("成立日期。"))
+    ended_on = serializers.DateField(allow_null=True, help_text=_("终止日期（未终止为空）。"))
+    ended_by = serializers.CharField(allow_null=True, help_text=_("终止该机构的事项标识。"))
+    state = VersionSerializer(allow_null=True, help_text=_("该日状态；不存续时为空。"))
+
+
+class EventBriefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    type = serializers.ChoiceField(choices=EventType.choices)
+    effective_on = serializers.DateField()
+    decision = serializers.CharField(source="decision.number", help_text=_("决定文号。"))
+
+
+class HistoryVersionSerializer(VersionSerializer):
+    opened_by = EventBriefSerializer(allow_null=True, help_text=_("开始该版本的事项。"))
+    closed_by = EventBriefSerializer(allow_null=True, help_text=_("结束该版本的事项。"))
+    changed = serializers.ListField(
+        child=serializers.CharField(), help_text=_("与上一版本相比改变的属性。")
+    )
+
+    class Meta:
+        model = UnitVersion
+        fields = [*STATE_FIELDS, "opened_by", "closed_by", "changed"]
+
+    def get_parent_name(self, version: UnitVersion) -> str | None:
+        return None
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    type = serializers.ChoiceField(choices=EventType.choices)
+    label = serializers.CharField(help_text=_("事项类型的名称；变更事项按改变内容命名。"))
+    effective_on = serializers.DateField()
+    decision = serializers.CharField(source="decision.number")
+    decision_title = serializers.CharField(source="decision.title")
+    role = serializers.ChoiceField(choices=ParticipantRole.choices, help_text=_("本机构的角色。"))
+
+
+class UnitHistorySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    registered_on = serializers.DateField(
+        allow_null=True, help_text=_("存量登记的成立日期（由事项设立的机构为空）。")
+    )
+    versions = HistoryVersionSerializer(many=True)
+    events = HistoryEventSerializer(many=True)
+
+
+class LineageNodeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    name = serializers.CharField(allow_null=True, help_text=_("最后一个版本的名称。"))
+    relation = serializers.ChoiceField(
+        choices=[("self", "self"), ("ancestor", "ancestor"), ("descendant", "descendant")]
+    )
+    depth = serializers.IntegerField(help_text=_("与本机构相隔的步数。"))
+
+
+class LineageEdgeSerializer(serializers.Serializer):
+    predecessor = serializers.CharField(help_text=_("前身机构标识。"))
+    successor = serializers.CharField(help_text=_("后继机构标识。"))
+    event = serializers.CharField(help_text=_("事项标识。"))
+    event_type = serializers.ChoiceField(choices=EventType.choices)
+    effective_on = serializers.DateField()
+    decision = serializers.CharField(help_text=_("决定文号。"))
+
+
+class LineageSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    depth = serializers.IntegerField(allow_null=True)
+    nodes = LineageNodeSerializer(many=True)
+    edges = LineageEdgeSerializer(many=True)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DecisionAttachment
+        fields = ["title", "url", "uploaded_at"]
+
+    def get_url(self, attachment: DecisionAttachment) -> str:
+        return attachment.file.url if attachment.file else ""
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=DecisionStatus.choices)
+    events = serializers.IntegerField(source="event_count", help_text=_("事项数。"))
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "number",
+            "title",
+            "issuer",
+            "issued_on",
+            "status",
+            "approved_at",
+            "revoked_at",
+            "events",
+            "attachments",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(choices=EventType.choices)
+    decision = serializers.CharField(source="decision.number", help_text=_("决定文号。"))
+    decision_status = serializers.ChoiceField(
+        source="decision.status", choices=DecisionStatus.choices
+    )
+    sources = serializers.SerializerMethodField(help_text=_("来源机构标识。"))
+    targets = serializers.SerializerMethodField(help_text=_("目标机构标识。"))
+    new_units = serializers.SerializerMethodField(help_text=_("本事项新设的机构标识。"))
+    attributes = serializers.DictField(help_text=_("变更或并入事项设定的属性。"))
+
+    class Meta:
+        model = Event
+        fields = [
+            "key",
+            "type",
+            "effective_on",
+            "decision",
+            "decision_status",
+            "sources",
+            "targets",
+            "new_units",
+            "attributes",
+            "note",
+        ]
+
+    def _parts(self, event: Event):
+        return list(event.participants.all())
+
+    def get_sources(self, event: Event) -> list[str]:
+        return [p.unit.key for p in self._parts(event) if p.role == ParticipantRole.SOURCE]
+
+    def get_targets(self, event: Event) -> list[str]:
+        return [p.unit.key for p in self._parts(event) if p.role == ParticipantRole.TARGET]
+
+    def get_new_units(self, event: Event) -> list[str]:
+        return [p.unit.key for p in self._parts(event) if p.creates]

@@ -1,0 +1,282 @@
+"""API of the registry core (DESIGN §6): jurisdictions, units (state, history, lineage),
+decisions, events. Thin: querysets, serializers, filter sets, selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .. import selectors
+from ..choices import EventType, ParticipantRole
+from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
+from ..models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
+from .serializers import (
+    DecisionSerializer,
+    EventSerializer,
+    JurisdictionSerializer,
+    LineageSerializer,
+    UnitDetailSerializer,
+    UnitHistorySerializer,
+    UnitStateSerializer,
+)
+
+KEY_REGEX = r"[^/]+"
+
+AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description=_("查询日期（YYYY-MM-DD），默认今天。"),
+)
+DEPTH = OpenApiParameter(
+    "depth",
+    OpenApiTypes.INT,
+    description=_("追溯的最大步数（0–100），默认不限（100）。"),
+)
+
+
+def parse_date(request, name: str, default: dt.date | None = None) -> dt.date | None:
+    """A date query parameter, or 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {name: [_("日期格式应为 YYYY-MM-DD，而不是“%(value)s”。") % {"value": raw[:40]}]}
+        ) from None
+
+
+def parse_int(request, name: str, *, low: int, high: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise exceptions.ValidationError(
+            {name: [_("应为 %(low)d 到 %(high)d 之间的整数。") % {"low": low, "high": high}]}
+        )
+    return value
+
+
+def get_by(model, **lookup):
+    """One row by a natural key, or 404 (also for values the database cannot hold)."""
+    try:
+        return model.objects.get(**lookup)
+    except (model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("行政区划列表")),
+    retrieve=extend_schema(summary=_("一个行政区划")),
+)
+class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Administrative divisions with their institution caps."""
+
+    queryset = (
+        Jurisdiction.objects.select_related("parent")
+        .prefetch_related("caps__decision")
+        .order_by("code")
+    )
+    serializer_class = JurisdictionSerializer
+    filterset_class = JurisdictionFilterSet
+    lookup_field = "code"
+    lookup_value_regex = KEY_REGEX
+    csv_filename = "jurisdictions"
+
+    def get_object(self):
+        return get_by(Jurisdiction, code=self.kwargs["code"])
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("机构列表（某日状态）")),
+)
+class UnitViewSet(viewsets.GenericViewSet):
+    """Units addressed by key; the list gives each unit's state on ``as_of``."""
+
+    queryset = UnitVersion.objects.select_related("unit", "jurisdiction", "parent").order_by(
+        "unit__key"
+    )
+    serializer_class = UnitStateSerializer
+    filterset_class = UnitFilterSet
+    lookup_field = "key"
+    lookup_value_regex = KEY_REGEX
+    csv_filename = "units"
+
+    def get_unit(self) -> Unit:
+        return get_by(Unit, key=self.kwargs["key"])
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        summary=_("一个机构（某日状态）"), parameters=[AS_OF], responses=UnitDetailSerializer
+    )
+    def retrieve(self, request, key=None):
+        unit = self.get_unit()
+        on = parse_date(request, "as_of", selectors.today())
+        versions = list(
+            UnitVersion.objects.filter(unit=unit)
+            .select_related("jurisdiction", "parent", "closed_by")
+            .order_by("valid_from")
+        )
+        state = next(
+            (v for v in versions if v.valid_from <= on and (v.valid_to is None or on < v.valid_to)),
+            None,
+        )
+        if state is not None and state.parent_id:
+            parent_state = selectors.versions_on(on).filter(unit_id=state.parent_id).first()
+            state.parent_name = parent_state.name if parent_state else None
+        last = versions[-1] if versions else None
+        data = {
+            "key": unit.key,
+            "kind": unit.kind,
+            "as_of": on,
+            "active": state is not None,
+            "established_on": versions[0].valid_from if versions else None,
+            "ended_on": last.valid_to if last else None,
+            "ended_by": last.closed_by.key if last and last.valid_to and last.closed_by else None,
+            "state": state,
+        }
+        return Response(UnitDetailSerializer(data, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary=_("机构沿革：版本与事项"), responses=UnitHistorySerializer)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, key=None):
+        unit = self.get_unit()
+        history = selectors.unit_history(unit=unit)
+        roles = dict(
+            EventParticipant.objects.filter(
+                unit=unit, event_id__in=[e.pk for e in history.events]
+            ).values_list("event_id", "role")
+        )
+        versions = []
+        for version in history.versions:
+            version.changed = history.changes.get(version.pk, [])
+            versions.append(version)
+        events = []
+        for event in history.events:
+            label = EventType(event.type).label
+            if event.type == EventType.CHANGE:
+                opened = next((v for v in history.versions if v.opened_by_id == event.pk), None)
+                if opened is not None:
+                    label = str(label) + ":" + selectors.change_label(opened.changed)
+            event.label = str(label)
+            event.role = roles.get(event.pk, ParticipantRole.SOURCE)
+            events.append(event)
+        registration = history.registration
+        data = {
+            "key": unit.key,
+            "kind": unit.kind,
+            "registered_on": registration.established_on if registration else None,
+            "versions": versions,
+            "events": events,
+        }
+        return Response(UnitHistorySerializer(data).data)
+
+    @extend_schema(
+        summary=_("机构谱系：前身与后继"), parameters=[DEPTH], responses=LineageSerializer
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def lineage(self, request, key=None):
+        unit = self.get_unit()
+        depth = parse_int(request, "depth", low=0, high=selectors.MAX_LINEAGE_DEPTH)
+        lineage = selectors.unit_lineage(unit=unit, depth=depth)
+        ids = set(lineage.units)
+        names = dict(
+            UnitVersion.objects.filter(unit_id__in=ids)
+            .order_by("unit_id", "valid_from")
+            .values_list("unit_id", "name")
+        )  # the last version's name wins
+        nodes = [
+            {
+                "key": u.key,
+                "kind": u.kind,
+                "name": names.get(uid),
+                "relation": "self"
+                if uid == unit.pk
+                else ("ancestor" if uid in lineage.ancestors else "descendant"),
+                "depth": 0
+                if uid == unit.pk
+                else lineage.ancestors.get(uid, lineage.descendants.get(uid, 0)),
+            }
+            for uid, u in sorted(lineage.units.items(), key=lambda item: item[1].key)
+        ]
+        keys = {uid: u.key for uid, u in lineage.units.items()}
+        edges = [
+            {
+                "predecessor": keys.get(e.predecessor_id, str(e.predecessor_id)),
+                "successor": keys.get(e.successor_id, str(e.successor_id)),
+                "event": e.event_key,
+                "event_type": e.event_type,
+                "effective_on": e.effective_on,
+                "decision": e.decision_number,
+            }
+            for e in lineage.edges
+            if e.predecessor_id in keys and e.successor_id in keys
+        ]
+        return Response(
+            LineageSerializer(
+                {"key": unit.key, "depth": depth, "nodes": nodes, "edges": edges}
+            ).data
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("改革决定列表")),
+    retrieve=extend_schema(summary=_("一个改革决定")),
+)
+class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = (
+        Decision.objects.annotate(event_count=Count("events"))
+        .prefetch_related("attachments")
+        .order_by("-issued_on", "number")
+    )
+    serializer_class = DecisionSerializer
+    filterset_class = DecisionFilterSet
+    csv_filename = "decisions"
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("改革事项列表")),
+    retrieve=extend_schema(summary=_("一个改革事项")),
+)
+class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = (
+        Event.objects.select_related("decision")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=EventParticipant.objects.select_related("unit").order_by(
+                    "role", "position", "id"
+                ),
+            )
+        )
+        .order_by("effective_on", "id")
+    )
+    serializer_class = EventSerializer
+    filterset_class = EventFilterSet
+    lookup_field = "key"
+    lookup_value_regex = KEY_REGEX
+    csv_filename = "events"
+
+    def get_object(self):
+        try:
+            return self.get_queryset().get(key=self.kwargs["key"])
+        except (Event.DoesNotExist, ValueError):
+            raise Http404 from None
