@@ -580,3 +580,53 @@ class JurisdictionScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.jurisdiction}"
+
+
+class _KindManager(models.Manager):
+    """Units of one kind only."""
+
+    def __init__(self, kind: str | None = None):
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs.filter(kind=self.kind) if self.kind else qs
+
+
+class NamedUnit(Unit):
+    """A unit shown by its current name where a query annotated it (``current_name``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        name = getattr(self, "current_name", None)
+        return f"{name}（{self.key}）" if name else self.key
+
+
+class Department(NamedUnit):
+    """The admin screen of government departments (机关): units of kind ``department``."""
+
+    objects = _KindManager(UnitKind.DEPARTMENT)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("机关部门")
+        verbose_name_plural = _("机关部门")
+        ordering = ["key"]
+
+
+class Institution(NamedUnit):
+    """The admin screen of public institutions (事业单位): units of kind ``institution``."""
+
+    objects = _KindManager(UnitKind.INSTITUTION)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("事业单位")
+        verbose_name_plural = _("事业单位")
+        ordering = ["key"]

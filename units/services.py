@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, permissions
 from .choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from .exceptions import RegistryError
 from .models import (
@@ -147,19 +147,27 @@ class RegistrationInput:
 
 
 def unit_register(
-    *, key: str, kind: str, established_on: dt.date, attributes: dict[str, Any]
+    *, key: str, kind: str, established_on: dt.date, attributes: dict[str, Any], user: Any = None
 ) -> Unit:
     """Register one unit as existing from a date with its state at birth."""
-    units = units_register_bulk(rows=[RegistrationInput(key, kind, established_on, attributes)])
+    units = units_register_bulk(
+        rows=[RegistrationInput(key, kind, established_on, attributes)], user=user
+    )
     return units[0]
 
 
 @transaction.atomic
-def units_register_bulk(*, rows: Sequence[RegistrationInput], derive: bool = True) -> list[Unit]:
+def units_register_bulk(
+    *, rows: Sequence[RegistrationInput], derive: bool = True, user: Any = None
+) -> list[Unit]:
     """Register many units at once: validate all, create all, derive their first versions.
 
     With ``derive=False`` the caller re-derives them later in the same transaction (the
     workbook importer does it once, together with the events it approves)."""
+    permissions.require(user, "units.add_unit")
+    permissions.check_jurisdictions_in_scope(
+        user, [(row.attributes or {}).get("jurisdiction") for row in rows]
+    )
     problems: list[dict] = []
     cleaned: list[tuple[RegistrationInput, dict]] = []
     seen: set[str] = set()
@@ -252,6 +260,7 @@ def _decision_snapshot(decision: Decision) -> dict[str, Any]:
 def decision_create(
     *, number: str, title: str, issued_on: dt.date, issuer: str = "", user: Any = None
 ) -> Decision:
+    permissions.require(user, "units.add_decision")
     number = (number or "").strip()
     if not number:
         raise _refuse(_("文号不能为空。"))
@@ -295,10 +304,14 @@ def _bump(decision: Decision) -> None:
 
 
 @transaction.atomic
-def decision_update(*, decision: Decision, revision: int | None = None, **fields: Any) -> Decision:
+def decision_update(
+    *, decision: Decision, revision: int | None = None, user: Any = None, **fields: Any
+) -> Decision:
     """Edit a draft's number, title, issuer or issue date. ``revision`` guards against a
     concurrent edit: when someone saved in between, the write is refused."""
+    permissions.require(user, "units.change_decision")
     locked = _lock_draft(decision, revision)
+    permissions.check_decisions_in_scope(user, [locked])
     before = _decision_snapshot(locked)
     allowed = {"number", "title", "issuer", "issued_on"}
     unknown = set(fields) - allowed
@@ -321,8 +334,10 @@ def decision_update(*, decision: Decision, revision: int | None = None, **fields
 
 
 @transaction.atomic
-def decision_delete(*, decision: Decision, revision: int | None = None) -> None:
+def decision_delete(*, decision: Decision, revision: int | None = None, user: Any = None) -> None:
+    permissions.require(user, "units.delete_decision")
     locked = _lock_draft(decision, revision)
+    permissions.check_decisions_in_scope(user, [locked])
     created_units = list(
         Unit.objects.filter(participations__event__decision=locked, participations__creates=True)
     )
@@ -500,15 +515,24 @@ def event_create(
     attributes: dict[str, Any] | None = None,
     note: str = "",
     revision: int | None = None,
+    user: Any = None,
 ) -> Event:
     """Add an event to a draft decision. ``targets`` are existing units (absorb);
     ``new_units`` are created by this event (establish, merge, split)."""
+    permissions.require(user, "units.add_event")
     locked = _lock_draft(decision, revision)
     _check_key(key, _("事项标识"))
     if Event.objects.filter(key=key).exists():
         raise _refuse(_("事项标识“%(key)s”已存在。") % {"key": key}, event=key)
     source_units = _resolve_units(sources, key)
     target_units = _resolve_units(targets, key)
+    permissions.check_event_scope(
+        user,
+        units=[*source_units, *target_units],
+        codes=[(n.attributes or {}).get("jurisdiction") for n in new_units]
+        + [(attributes or {}).get("jurisdiction")],
+        event=key,
+    )
     problems = _structure_problems(
         key=key,
         type_=type,
@@ -792,8 +816,10 @@ def event_update(
     new_units: Sequence[NewUnit] | None = None,
     attributes: dict[str, Any] | None = None,
     note: str | None = None,
+    user: Any = None,
 ) -> Event:
     """Edit an event of a draft: what is given replaces what was there."""
+    permissions.require(user, "units.change_event")
     decision = _lock_draft(event.decision, revision)
     event = Event.objects.select_for_update().get(pk=event.pk)
     before = _event_snapshot(event)
@@ -807,6 +833,13 @@ def event_update(
     tgt = _resolve_units(targets if targets is not None else cur_targets, event.key)
     new_list = list(new_units) if new_units is not None else cur_new
     attrs = attributes if attributes is not None else event.attributes
+    permissions.check_event_scope(
+        user,
+        units=[*(p.unit for p in parts), *src, *tgt],
+        codes=[(n.attributes or {}).get("jurisdiction") for n in new_list]
+        + [(attrs or {}).get("jurisdiction")],
+        event=event.key,
+    )
     problems = _structure_problems(
         key=event.key,
         type_=new_type,
@@ -873,8 +906,12 @@ def event_update(
 
 
 @transaction.atomic
-def event_delete(*, event: Event, revision: int | None = None) -> None:
+def event_delete(*, event: Event, revision: int | None = None, user: Any = None) -> None:
+    permissions.require(user, "units.delete_event")
     decision = _lock_draft(event.decision, revision)
+    permissions.check_event_scope(
+        user, units=[p.unit_id for p in event.participants.all()], event=event.key
+    )
     created = [p.unit for p in event.participants.select_related("unit") if p.creates]
     audit.record("delete", event, before=_event_snapshot(event))
     event.delete()
@@ -1003,8 +1040,10 @@ def decisions_approve(
     (together with ``extra_unit_ids``, e.g. units registered but not yet derived)."""
     if not decisions:
         return []
+    permissions.require_approver(user)
     ids = [d.pk for d in decisions]
     locked = list(Decision.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    permissions.check_decisions_in_scope(user, locked)
     for d in locked:
         if d.status != DecisionStatus.DRAFT:
             raise _refuse(
@@ -1045,7 +1084,9 @@ def decisions_approve(
 def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
     """Revoke an approved decision: its events stop applying; versions are re-derived. Refused
     when later approved events depend on what it did."""
+    permissions.require_approver(user)
     locked = Decision.objects.select_for_update().get(pk=decision.pk)
+    permissions.check_decisions_in_scope(user, [locked])
     if locked.status != DecisionStatus.APPROVED:
         raise _refuse(
             _("只有已批准的决定可以撤回，决定 %(number)s 当前为%(status)s。")

@@ -1,0 +1,344 @@
+"""Forms of the admin screens. They only collect input; ``units.services`` checks and writes.
+
+Attribute fields are generated from ``units.projection.ATTRIBUTE_FIELDS`` under a prefix:
+``set_`` for what a change/absorb event sets, ``new1_`` … for the new units of an
+establish/merge/split event, none for a unit registered as existing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .choices import Category, Funding, ParticipantRole, Rank, UnitKind
+from .models import (
+    Decision,
+    DecisionAttachment,
+    Event,
+    EventParticipant,
+    Jurisdiction,
+    NamedUnit,
+    UnitVersion,
+)
+from .projection import ATTRIBUTE_FIELDS, BOOLEAN_FIELDS
+from .selectors import today
+
+NEW_UNIT_SLOTS = 3
+BOOLEAN_CHOICES = [("", _("不变")), ("true", _("是")), ("false", _("否"))]
+ATTRIBUTE_LABELS = {
+    "name": _("名称"),
+    "short_name": _("简称"),
+    "credit_code": _("统一社会信用代码"),
+    "jurisdiction": _("行政区划"),
+    "parent": _("主管部门"),
+    "category": _("事业单位类别"),
+    "rank": _("机构规格"),
+    "funding": _("经费形式"),
+    "sector": _("行业领域"),
+    "business_functions": _("有经营职能"),
+    "market_replaceable": _("承担市场可替代职能"),
+    "pending_wind_down": _("待消化"),
+    "functions": _("主要职能"),
+    "internal_bodies": _("内设机构数"),
+}
+CODE_CHOICES = {"category": Category, "rank": Rank, "funding": Funding}
+
+
+def named_units():
+    """Units annotated with the name of their latest version started by today."""
+    latest = UnitVersion.objects.filter(unit=OuterRef("pk")).order_by("-valid_from")
+    return NamedUnit.objects.annotate(
+        current_name=Subquery(latest.filter(valid_from__lte=today()).values("name")[:1])
+    )
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+def _unit_widget(field_owner, name: str, *, multiple: bool):
+    model_field = field_owner._meta.get_field(name)
+    widget = AutocompleteSelectMultiple if multiple else AutocompleteSelect
+    return widget(model_field, admin.site, attrs={"data-width": "32em"})
+
+
+def attribute_fields(prefix: str, *, birth: bool) -> dict[str, forms.Field]:
+    """Form fields for the attributes of a unit; ``birth`` makes booleans plain checkboxes and
+    name/jurisdiction marked as needed (the services decide; the form only collects)."""
+    fields: dict[str, forms.Field] = {}
+    for name in ATTRIBUTE_FIELDS:
+        label = ATTRIBUTE_LABELS[name]
+        if name in BOOLEAN_FIELDS:
+            field: forms.Field = (
+                forms.BooleanField(label=label, required=False)
+                if birth
+                else forms.ChoiceField(label=label, choices=BOOLEAN_CHOICES, required=False)
+            )
+        elif name in CODE_CHOICES:
+            field = forms.ChoiceField(
+                label=label,
+                choices=[("", "---------"), *CODE_CHOICES[name].choices],
+                required=False,
+            )
+        elif name == "jurisdiction":
+            field = forms.ModelChoiceField(
+                label=label,
+                queryset=Jurisdiction.objects.all(),
+                to_field_name="code",
+                required=False,
+            )
+        elif name == "parent":
+            field = UnitChoiceField(
+                label=label,
+                queryset=named_units(),
+                required=False,
+                widget=_unit_widget(UnitVersion, "parent", multiple=False),
+            )
+        elif name == "internal_bodies":
+            field = forms.IntegerField(label=label, min_value=0, required=False)
+        elif name == "functions":
+            field = forms.CharField(
+                label=label, required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        else:
+            field = forms.CharField(label=label, required=False, max_length=200)
+        fields[prefix + name] = field
+    return fields
+
+
+def attributes_from(cleaned: dict[str, Any], prefix: str, *, birth: bool) -> dict[str, Any]:
+    """The attribute values a form holds, as the services take them (codes and keys)."""
+    values: dict[str, Any] = {}
+    for name in ATTRIBUTE_FIELDS:
+        value = cleaned.get(prefix + name)
+        if name in BOOLEAN_FIELDS:
+            if birth:
+                values[name] = bool(value)
+            elif value in ("true", "false"):
+                values[name] = value == "true"
+            continue
+        if value in (None, ""):
+            continue
+        if name == "jurisdiction":
+            value = value.code
+        elif name == "parent":
+            value = value.key
+        values[name] = value
+    return values
+
+
+def initial_from(attributes: dict[str, Any], prefix: str, *, birth: bool) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for name, value in (attributes or {}).items():
+        if name not in ATTRIBUTE_FIELDS:
+            continue
+        if name in BOOLEAN_FIELDS and not birth:
+            value = "true" if value else "false"
+        elif name == "parent" and value:
+            unit = named_units().filter(key=value).first()
+            value = unit.pk if unit else None
+        initial[prefix + name] = value
+    return initial
+
+
+class ProblemsMixin:
+    """Shows the problems of a refused service call (kept on the request) as form errors.
+
+    ``registry_problems(form)`` picks the problems that belong to this form.
+    """
+
+    request = None
+
+    def registry_problems(self) -> list[dict]:
+        return []
+
+    def clean(self):
+        cleaned = super().clean()
+        for problem in self.registry_problems():
+            field = self.problem_field(problem)
+            self.add_error(field if field in self.fields else None, problem["message"])
+        return cleaned
+
+    def problem_field(self, problem: dict) -> str | None:
+        return problem.get("column")
+
+
+def _pending_problems(request) -> list[dict]:
+    return list(getattr(request, "registry_problems", None) or [])
+
+
+class DecisionForm(ProblemsMixin, forms.ModelForm):
+    """The header of a draft decision; ``revision`` detects a concurrent save."""
+
+    class Meta:
+        model = Decision
+        fields = ["number", "title", "issuer", "issued_on", "revision"]
+        widgets = {"revision": forms.HiddenInput}
+
+    def registry_problems(self) -> list[dict]:
+        events = set(getattr(self.request, "registry_event_keys", ()) or ())
+        return [p for p in _pending_problems(self.request) if p.get("event") not in events]
+
+    def problem_field(self, problem: dict) -> str | None:
+        return problem.get("column") if problem.get("column") in self.Meta.fields else None
+
+
+class EventForm(ProblemsMixin, forms.ModelForm):
+    """One event of a draft: its units chosen with autocomplete, the attributes a change or an
+    absorb sets, and the new units an establish, merge or split brings into being."""
+
+    sources = UnitMultipleChoiceField(
+        label=_("来源机构"),
+        queryset=named_units(),
+        required=False,
+        widget=_unit_widget(EventParticipant, "unit", multiple=True),
+        help_text=_("终止或变更的机构（撤销、转企改制、合并、并入、分设、变更）。"),
+    )
+    targets = UnitMultipleChoiceField(
+        label=_("并入的目标机构"),
+        queryset=named_units(),
+        required=False,
+        widget=_unit_widget(EventParticipant, "unit", multiple=True),
+        help_text=_("并入事项中延续的已有机构。新设机构在下方填写。"),
+    )
+
+    class Meta:
+        model = Event
+        fields = ["key", "type", "effective_on", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(attribute_fields("set_", birth=False))
+        for slot in range(1, NEW_UNIT_SLOTS + 1):
+            prefix = f"new{slot}_"
+            self.fields[prefix + "key"] = forms.CharField(
+                label=_("新设机构标识"), required=False, max_length=100
+            )
+            self.fields[prefix + "kind"] = forms.ChoiceField(
+                label=_("类别"),
+                choices=UnitKind.choices,
+                initial=UnitKind.INSTITUTION,
+                required=False,
+            )
+            self.fields.update(attribute_fields(prefix, birth=True))
+        user = getattr(self.request, "user", None)
+        scoped = permissions.scope_jurisdictions(Jurisdiction.objects.all(), user)
+        for name, field in self.fields.items():
+            if name.endswith("jurisdiction"):
+                field.queryset = scoped
+        if self.instance.pk:
+            self.fields["key"].disabled = True
+            self.initial.update(self._initial_from_event(self.instance))
+
+    @staticmethod
+    def _initial_from_event(event: Event) -> dict[str, Any]:
+        initial: dict[str, Any] = {"sources": [], "targets": []}
+        slot = 0
+        for part in event.participants.select_related("unit").order_by("role", "position", "id"):
+            if part.role == ParticipantRole.SOURCE:
+                initial["sources"].append(part.unit_id)
+            elif not part.creates:
+                initial["targets"].append(part.unit_id)
+            else:
+                slot += 1
+                if slot > NEW_UNIT_SLOTS:
+                    continue
+                prefix = f"new{slot}_"
+                initial[prefix + "key"] = part.unit.key
+                initial[prefix + "kind"] = part.unit.kind
+                initial.update(initial_from(part.attributes, prefix, birth=True))
+        initial.update(initial_from(event.attributes, "set_", birth=False))
+        return initial
+
+    def new_units(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(key, kind, attributes) of every new-unit slot that has a key."""
+        found = []
+        for slot in range(1, NEW_UNIT_SLOTS + 1):
+            prefix = f"new{slot}_"
+            key = (self.cleaned_data.get(prefix + "key") or "").strip()
+            if key:
+                kind = self.cleaned_data.get(prefix + "kind") or UnitKind.INSTITUTION
+                found.append((key, kind, attributes_from(self.cleaned_data, prefix, birth=True)))
+        return found
+
+    def set_attributes(self) -> dict[str, Any]:
+        return attributes_from(self.cleaned_data, "set_", birth=False)
+
+    def event_key(self) -> str:
+        if self.instance.pk:
+            return self.instance.key
+        return (self.data.get(self.add_prefix("key")) or "").strip()
+
+    def registry_problems(self) -> list[dict]:
+        key = self.event_key()
+        return [p for p in _pending_problems(self.request) if key and p.get("event") == key]
+
+    def problem_field(self, problem: dict) -> str | None:
+        column, unit = problem.get("column"), problem.get("unit")
+        if not column:
+            return None
+        for slot in range(1, NEW_UNIT_SLOTS + 1):
+            prefix = f"new{slot}_"
+            if unit and self.data.get(self.add_prefix(prefix + "key"), "").strip() == unit:
+                return prefix + column
+        return "set_" + column
+
+
+class AttachmentForm(forms.ModelForm):
+    """A document of a decision: a PDF file."""
+
+    class Meta:
+        model = DecisionAttachment
+        fields = ["title", "file"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and hasattr(upload, "read") and "file" in self.changed_data:
+            head = upload.read(5)
+            upload.seek(0)
+            if not upload.name.lower().endswith(".pdf") or head != b"%PDF-":
+                raise forms.ValidationError(_("附件必须是PDF文件。"))
+        return upload
+
+
+class UnitRegisterForm(ProblemsMixin, forms.ModelForm):
+    """Registers a unit that existed before the registry, with its state on a date."""
+
+    established_on = forms.DateField(label=_("成立日期"))
+
+    class Meta:
+        model = NamedUnit
+        fields = ["key"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(attribute_fields("", birth=True))
+        self.fields["parent"].widget = _unit_widget(UnitVersion, "parent", multiple=False)
+        user = getattr(self.request, "user", None)
+        self.fields["jurisdiction"].queryset = permissions.scope_jurisdictions(
+            Jurisdiction.objects.all(), user
+        )
+
+    def attributes(self) -> dict[str, Any]:
+        return attributes_from(self.cleaned_data, "", birth=True)
+
+    def registry_problems(self) -> list[dict]:
+        return _pending_problems(self.request)
+
+
+def with_request(form_class: type, request) -> type:
+    """A subclass of the form that knows the request (user, pending problems)."""
+    return type(form_class.__name__, (form_class,), {"request": request})
