@@ -111,6 +111,12 @@ def reg(db) -> Registry:
     return Registry()
 
 
+@pytest.fixture
+def registry_class(db) -> type[Registry]:
+    """For tests that build the registry afresh several times (inside savepoints)."""
+    return Registry
+
+
 def counts() -> dict[str, int]:
     """Rows of every table the core writes (a refused write must leave them unchanged)."""
     from units.models import UnitRegistration
