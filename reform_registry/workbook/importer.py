@@ -65,6 +65,7 @@ class ImportReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
     applied: bool = False
+    approvals: int = 0  # decisions the import approves (or approves and revokes)
 
     @property
     def ok(self) -> bool:
@@ -731,6 +732,9 @@ class Importer:
             for n, status in self.new_decision_status.items()
             if status == DecisionStatus.APPROVED
         ]
+        self.report.approvals = sum(
+            1 for s in self.new_decision_status.values() if s != DecisionStatus.DRAFT
+        )
         try:
             if approved:
                 self.attempt(
