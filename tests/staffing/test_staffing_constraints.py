@@ -1,6 +1,7 @@
 """Each database constraint of the staffing models refuses bad data."""
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -28,6 +29,13 @@ def refused(factory):
 
 
 def test_quota_kinds_come_from_the_migration(db):
+    # Transactional tests elsewhere in the suite flush tables; run the migration's step again
+    # (it is idempotent) so that the test reads what the migration writes.
+    from django.apps import apps
+
+    migration = importlib.import_module("staffing.migrations.0002_quota_kinds")
+    migration.create_kinds(apps, None)
+    migration.create_kinds(apps, None)
     kinds = dict(QuotaKind.objects.values_list("code", "name"))
     assert kinds == {
         "institution": "事业编制",
@@ -37,6 +45,11 @@ def test_quota_kinds_come_from_the_migration(db):
         "leader_deputy": "副职领导职数",
         "leader_section": "科级领导职数",
     }
+    assert list(QuotaKind.objects.filter(leadership=True).values_list("code", flat=True)) == [
+        "leader_chief",
+        "leader_deputy",
+        "leader_section",
+    ]
     refused(lambda: QuotaKind.objects.create(code="other", name="x"))
 
 
