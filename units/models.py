@@ -8,8 +8,8 @@ started). Services in ``units.services`` are the only writers.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length
-from django.db.models.lookups import Exact
+from django.db.models.functions import Length, Ord, Substr
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,15 @@ from .validators import division_code_validator, unit_key_validator, validate_cr
 
 def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
     return Q(**{f"{field}__in": choices.values})
+
+
+def _six_digits(field: str) -> Q:
+    """Exactly six characters, each of them 0-9 (by code point, whatever the collation)."""
+    condition = Q(Exact(Length(field), 6))
+    for i in range(1, 7):
+        code_point = Ord(Substr(field, i, 1))
+        condition &= Q(GreaterThanOrEqual(code_point, 48)) & Q(LessThanOrEqual(code_point, 57))
+    return condition
 
 
 class Jurisdiction(models.Model):
@@ -54,9 +63,14 @@ class Jurisdiction(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Exact(Length("code"), 6) & Q(code__gte="000000") & Q(code__lte="999999"),
+                condition=_six_digits("code"),
                 name="%(app_label)s_%(class)s_code_six_digits",
                 violation_error_message=_("行政区划代码必须是6位数字。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="%(app_label)s_%(class)s_name_not_empty",
+                violation_error_message=_("行政区划名称不能为空。"),
             ),
             models.CheckConstraint(
                 condition=_in_choices("level", JurisdictionLevel),
@@ -419,6 +433,11 @@ class Event(models.Model):
                 condition=_in_choices("type", EventType),
                 name="%(app_label)s_%(class)s_type_valid",
                 violation_error_message=_("未知的事项类型。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(key=""),
+                name="%(app_label)s_%(class)s_key_not_empty",
+                violation_error_message=_("事项标识不能为空。"),
             ),
         ]
         indexes = [models.Index(fields=["effective_on"], name="units_event_effective_on")]
