@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -404,6 +405,50 @@ def _check_transfer_input(
     return number
 
 
+def _check_transfer_authority(
+    *,
+    decision: Decision,
+    event: Event | None,
+    date: dt.date,
+    from_account: Account,
+    source_ids: set[int],
+) -> bool:
+    """The decision (and event) authorising a transfer; returns whether it is planned (an
+    explicit allocation of an event whose decision is not approved yet)."""
+    planned = False
+    if event is not None:
+        if event.decision_id != decision.pk:
+            raise RegistryError(
+                _("事项 %(event)s 属于决定 %(d1)s，不属于 %(d2)s。")
+                % {"event": event.key, "d1": event.decision.number, "d2": decision.number},
+                event=event.key,
+            )
+        if date != event.effective_on:
+            raise RegistryError(
+                _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。")
+                % {
+                    "event": event.key,
+                    "on": event.effective_on.isoformat(),
+                    "date": date.isoformat(),
+                },
+                event=event.key,
+                date=date.isoformat(),
+            )
+        if from_account.unit_id not in source_ids:
+            raise RegistryError(
+                _("事项 %(event)s 的划转必须从该事项的来源机构转出。") % {"event": event.key},
+                event=event.key,
+            )
+        planned = decision.status != DecisionStatus.APPROVED
+    elif decision.status != DecisionStatus.APPROVED:
+        raise RegistryError(
+            _("决定 %(number)s 尚未批准（%(status)s），不能据此划转编制。")
+            % {"number": decision.number, "status": decision.get_status_display()},
+            decision=decision.number,
+        )
+    return planned
+
+
 @transaction.atomic
 def transfer_post(
     *,
@@ -435,41 +480,16 @@ def transfer_post(
     if decision is None:
         raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
     decision = Decision.objects.get(pk=decision.pk)
-    planned = False
     if event is not None:
         event = Event.objects.select_related("decision").get(pk=event.pk)
-        if event.decision_id != decision.pk:
-            raise RegistryError(
-                _("事项 %(event)s 属于决定 %(d1)s，不属于 %(d2)s。")
-                % {"event": event.key, "d1": event.decision.number, "d2": decision.number},
-                event=event.key,
-            )
-        if date != event.effective_on:
-            raise RegistryError(
-                _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。")
-                % {
-                    "event": event.key,
-                    "on": event.effective_on.isoformat(),
-                    "date": date.isoformat(),
-                },
-                event=event.key,
-                date=date.isoformat(),
-            )
         source_ids = set(
             event.participants.filter(role=ParticipantRole.SOURCE).values_list("unit_id", flat=True)
         )
-        if from_account.unit_id not in source_ids:
-            raise RegistryError(
-                _("事项 %(event)s 的划转必须从该事项的来源机构转出。") % {"event": event.key},
-                event=event.key,
-            )
-        planned = decision.status != DecisionStatus.APPROVED
-    elif decision.status != DecisionStatus.APPROVED:
-        raise RegistryError(
-            _("决定 %(number)s 尚未批准（%(status)s），不能据此划转编制。")
-            % {"number": decision.number, "status": decision.get_status_display()},
-            decision=decision.number,
-        )
+    else:
+        source_ids = set()
+    planned = _check_transfer_authority(
+        decision=decision, event=event, date=date, from_account=from_account, source_ids=source_ids
+    )
     _lock([from_account.pk, to_account.pk])
     transfer = Transfer.objects.create(
         date=date,
@@ -489,6 +509,123 @@ def transfer_post(
         _raise_ledger_problems(ledger_problems(sorted(touched), since=date))
     audit.record("create", transfer, after=transfer_snapshot(transfer))
     return transfer
+
+
+@dataclass
+class TransferInput:
+    """One transfer of ``transfers_post_bulk``."""
+
+    date: dt.date
+    kind: str
+    amount: int
+    from_account: Account
+    to_account: Account
+    decision: Decision
+    reason: str
+    event: Event | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def transfers_post_bulk(*, rows: Sequence[TransferInput]) -> list[Transfer]:
+    """Post many transfers at once with the checks of ``transfer_post``.
+
+    Every row is checked and every problem reported together (each problem carries ``row``, the
+    index of its row); then all are written in one insert, the default transfers that depend on
+    them are re-derived once, and the invariants are checked once over every account touched
+    (an overdraft names the account, the date and the amount)."""
+    if not rows:
+        return []
+    decisions = {
+        d.pk: d for d in Decision.objects.filter(pk__in={r.decision.pk for r in rows if r.decision})
+    }
+    event_ids = {r.event.pk for r in rows if r.event is not None}
+    events: dict[int, Event] = {}
+    source_ids: dict[int, set[int]] = defaultdict(set)
+    for batch in chunked(sorted(event_ids)):
+        events.update(
+            (e.pk, e) for e in Event.objects.filter(pk__in=batch).select_related("decision")
+        )
+        for event_id, unit_id in EventParticipant.objects.filter(
+            event_id__in=batch, role=ParticipantRole.SOURCE
+        ).values_list("event_id", "unit_id"):
+            source_ids[event_id].add(unit_id)
+    problems: list[dict] = []
+    prepared: list[Transfer] = []
+    for index, row in enumerate(rows):
+        try:
+            number = _check_transfer_input(
+                date=row.date,
+                kind=row.kind,
+                amount=row.amount,
+                reason=row.reason,
+                from_account=row.from_account,
+                to_account=row.to_account,
+            )
+            if row.decision is None:
+                raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
+            event = events[row.event.pk] if row.event is not None else None
+            planned = _check_transfer_authority(
+                decision=decisions[row.decision.pk],
+                event=event,
+                date=row.date,
+                from_account=row.from_account,
+                source_ids=source_ids[event.pk] if event is not None else set(),
+            )
+        except RegistryError as exc:
+            problems.extend({**p, "row": index} for p in exc.problems)
+            continue
+        prepared.append(
+            Transfer(
+                date=row.date,
+                kind=row.kind,
+                amount=number,
+                from_account=row.from_account,
+                to_account=row.to_account,
+                decision=row.decision,
+                event=row.event,
+                reason=row.reason,
+                planned=planned,
+                note=row.note,
+            )
+        )
+    if problems:
+        raise RegistryError(
+            _("编制划转被拒绝：%(n)d 个问题。") % {"n": len(problems)}, problems=problems
+        )
+    accounts = {t.from_account_id for t in prepared} | {t.to_account_id for t in prepared}
+    _lock(accounts)
+    created = Transfer.objects.bulk_create(prepared, batch_size=2000)
+    counted = [t for t in created if not t.planned]
+    if counted:
+        since = min(t.date for t in counted)
+        touched = {t.from_account_id for t in counted} | {t.to_account_id for t in counted}
+        touched |= _follow(_unit_ids_of(touched), since)
+        _raise_ledger_problems(ledger_problems(sorted(touched), since=since))
+    labels = account_labels(accounts)
+    audit.record_many(
+        "create",
+        [
+            (
+                t,
+                None,
+                {
+                    "date": t.date.isoformat(),
+                    "kind": t.kind,
+                    "amount": t.amount,
+                    "from": labels.get(t.from_account_id),
+                    "to": labels.get(t.to_account_id),
+                    "decision": row.decision.number,
+                    "event": row.event.key if row.event is not None else None,
+                    "reason": t.reason,
+                    "planned": t.planned,
+                    "reverses": None,
+                },
+            )
+            for t, row in zip(created, rows, strict=True)
+        ],
+    )
+    return created
 
 
 @transaction.atomic
