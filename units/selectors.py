@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .choices import Category, DecisionStatus, EventType, ParticipantRole, UnitKind
@@ -104,7 +105,15 @@ def unit_list(
     *, on: dt.date | None = None, filters: dict[str, Any] | None = None
 ) -> QuerySet[UnitVersion]:
     """Units as they were on a date, as their versions, filtered by §2 fields."""
-    qs = versions_on(on).select_related("unit", "jurisdiction", "parent")
+    return filter_versions(versions_on(on), filters)
+
+
+def filter_versions(
+    qs: QuerySet[UnitVersion], filters: dict[str, Any] | None
+) -> QuerySet[UnitVersion]:
+    """Filter versions by §2 fields (``jurisdiction`` a division code, ``parent`` a unit key,
+    ``q`` text over current and former names), ordered by unit key."""
+    qs = qs.select_related("unit", "jurisdiction", "parent")
     for name, value in (filters or {}).items():
         if value in (None, ""):
             continue
@@ -331,3 +340,322 @@ def unit_end(*, unit: Unit) -> tuple[dt.date, Event] | None:
     if last is None or last.valid_to is None or last.closed_by is None:
         return None
     return last.valid_to, last.closed_by
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for the pages of officials: search by status, spans of units, counts over time, changes
+# ---------------------------------------------------------------------------------------------
+
+UNIT_STATUSES = ("active", "ended", "all")
+
+
+def ended_on(on: dt.date) -> Q:
+    """The last version of a unit that ended on or before a date (no version follows it)."""
+    following = UnitVersion.objects.filter(unit=OuterRef("unit"), valid_from=OuterRef("valid_to"))
+    return Q(valid_to__lte=on) & ~Exists(following)
+
+
+def unit_search(
+    *, on: dt.date | None = None, filters: dict[str, Any] | None = None, status: str = "active"
+) -> QuerySet[UnitVersion]:
+    """Units by status on a date, one version each: ``active`` (the version in force),
+    ``ended`` (the last version of units ended on or before the date) or ``all`` (both)."""
+    on = on or today()
+    if status == "ended":
+        condition = ended_on(on)
+    elif status == "all":
+        condition = active_on(on) | ended_on(on)
+    else:
+        condition = active_on(on)
+    return filter_versions(UnitVersion.objects.filter(condition), filters)
+
+
+@dataclass
+class UnitSpan:
+    unit_id: int
+    kind: str
+    start: dt.date
+    end: dt.date | None
+    name: str
+
+
+def unit_spans(unit_ids: Iterable[int]) -> dict[int, UnitSpan]:
+    """First day, end (None while active) and latest name of each unit, in one query."""
+    spans: dict[int, UnitSpan] = {}
+    ids = list(unit_ids)
+    if not ids:
+        return spans
+    rows = (
+        UnitVersion.objects.filter(unit_id__in=ids)
+        .order_by("unit_id", "valid_from")
+        .values_list("unit_id", "kind", "valid_from", "valid_to", "name")
+    )
+    for unit_id, kind, start, end, name in rows:
+        span = spans.get(unit_id)
+        if span is None:
+            spans[unit_id] = UnitSpan(unit_id, kind, start, end, name)
+        else:
+            span.end, span.name = end, name
+    return spans
+
+
+def department_institution_counts(
+    *, department: Unit, exclude_pending: bool = True
+) -> list[tuple[dt.date, int]]:
+    """The number of institutions a department supervised over time, as (date, count) steps:
+    from each date on, the count holds until the next step. One grouped query over versions."""
+    qs = UnitVersion.objects.filter(parent=department, kind=UnitKind.INSTITUTION)
+    if exclude_pending:
+        qs = qs.exclude(category=Category.BUSINESS, pending_wind_down=True)
+    delta: dict[dt.date, int] = {}
+    for row in qs.order_by().values("valid_from", "valid_to").annotate(n=Count("id")):
+        delta[row["valid_from"]] = delta.get(row["valid_from"], 0) + row["n"]
+        if row["valid_to"] is not None:
+            delta[row["valid_to"]] = delta.get(row["valid_to"], 0) - row["n"]
+    steps: list[tuple[dt.date, int]] = []
+    count = 0
+    for day in sorted(delta):
+        if delta[day] == 0:
+            continue
+        count += delta[day]
+        steps.append((day, count))
+    return steps
+
+
+@dataclass
+class ChangedUnit:
+    unit: Unit
+    name: str
+
+
+@dataclass
+class EventChange:
+    event: Event
+    label: str  # the event type, or for a change what changed (rename, transfer …)
+    sources: list[ChangedUnit]
+    targets: list[ChangedUnit]
+
+
+@dataclass
+class DecisionChanges:
+    decision: Decision
+    events: list[EventChange]
+
+
+def change_details(
+    *, decisions: Iterable[Decision], start: dt.date, end: dt.date
+) -> list[DecisionChanges]:
+    """The events of the given decisions effective in (start, end], with their units named as
+    they were (sources the day before, targets on the day). Three queries whatever the size."""
+    decisions = list(decisions)
+    events = list(
+        Event.objects.filter(
+            decision__in=decisions, effective_on__gt=start, effective_on__lte=end
+        ).order_by("effective_on", "id")
+    )
+    parts = list(
+        EventParticipant.objects.filter(event__in=events)
+        .select_related("unit")
+        .order_by("event_id", "role", "position", "id")
+    )
+    versions: dict[int, list[tuple[dt.date, dt.date | None, str]]] = {}
+    if parts:
+        for unit_id, start_on, end_on, name in UnitVersion.objects.filter(
+            unit_id__in={p.unit_id for p in parts}
+        ).values_list("unit_id", "valid_from", "valid_to", "name"):
+            versions.setdefault(unit_id, []).append((start_on, end_on, name))
+
+    def name_on(unit: Unit, day: dt.date) -> str:
+        for start_on, end_on, name in versions.get(unit.pk, ()):
+            if start_on <= day and (end_on is None or day < end_on):
+                return name
+        return unit.key
+
+    by_event: dict[int, list[EventParticipant]] = {}
+    for part in parts:
+        by_event.setdefault(part.event_id, []).append(part)
+    by_decision: dict[int, list[EventChange]] = {}
+    for event in events:
+        day, before = event.effective_on, event.effective_on - dt.timedelta(days=1)
+        sources = [
+            ChangedUnit(p.unit, name_on(p.unit, before))
+            for p in by_event.get(event.pk, [])
+            if p.role == ParticipantRole.SOURCE
+        ]
+        targets = [
+            ChangedUnit(p.unit, name_on(p.unit, day))
+            for p in by_event.get(event.pk, [])
+            if p.role == ParticipantRole.TARGET
+        ]
+        label = (
+            change_label(sorted(event.attributes)) if event.type == EventType.CHANGE else event.type
+        )
+        by_decision.setdefault(event.decision_id, []).append(
+            EventChange(event, label, sources, targets)
+        )
+    return [DecisionChanges(d, by_decision.get(d.pk, [])) for d in decisions]
+
+
+# ---------------------------------------------------------------------------------------------
+# Preview of a decision before approving (or revoking) it
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewUnit:
+    unit_id: int
+    key: str
+    name: str
+    on: dt.date
+    event_key: str
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentMove:
+    unit_id: int | None
+    key: str
+    name: str
+    before: int
+    after: int
+
+    @property
+    def delta(self) -> str:
+        return f"{self.after - self.before:+d}"
+
+
+@dataclass
+class DecisionPreview:
+    """What approving (or revoking) a decision would change, derived without writing: units
+    that start, end and change, and institutions per supervising department on ``on`` (the
+    last effective date of its events)."""
+
+    decision: Decision
+    revoke: bool
+    on: dt.date | None
+    starts: list[PreviewUnit] = field(default_factory=list)
+    ends: list[PreviewUnit] = field(default_factory=list)
+    changes: list[PreviewUnit] = field(default_factory=list)
+    departments: list[DepartmentMove] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+
+
+def _counted(kind: str, category: str, pending: bool) -> bool:
+    return kind == UnitKind.INSTITUTION and not (category == Category.BUSINESS and pending)
+
+
+def decision_preview(decision: Decision, *, revoke: bool = False) -> DecisionPreview:
+    """Derive the units a decision touches as if it were approved (or, with ``revoke``, as if
+    it were revoked) and compare with what is stored. Reads only; a fixed number of queries."""
+    from .projection import check_supervision, derive
+    from .services import decision_structure_problems
+
+    events = dict(Event.objects.filter(decision=decision).values_list("id", "key"))
+    last = Event.objects.filter(decision=decision).order_by("-effective_on").first()
+    preview = DecisionPreview(
+        decision=decision, revoke=revoke, on=last.effective_on if last else None
+    )
+    unit_ids = set(
+        EventParticipant.objects.filter(event__decision=decision).values_list("unit_id", flat=True)
+    )
+    created = set(
+        EventParticipant.objects.filter(event__decision=decision, creates=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    if not revoke:
+        preview.problems = decision_structure_problems([decision])
+    if preview.problems or not unit_ids:
+        return preview
+    derivation = (
+        derive(unit_ids, exclude_decision_ids=[decision.pk])
+        if revoke
+        else derive(unit_ids, extra_decision_ids=[decision.pk])
+    )
+    if not derivation.problems:
+        check_supervision(derivation)
+    preview.problems = derivation.problems
+    if preview.problems:
+        return preview
+
+    keys = derivation.keys
+    stored_all: dict[int, list[UnitVersion]] = {}
+    for v in UnitVersion.objects.filter(unit_id__in=unit_ids).order_by("unit_id", "valid_from"):
+        stored_all.setdefault(v.unit_id, []).append(v)
+    stored = {
+        uid: v
+        for uid, vs in stored_all.items()
+        for v in vs
+        if preview.on is not None
+        and v.valid_from <= preview.on
+        and (v.valid_to is None or preview.on < v.valid_to)
+    }
+    for uid in sorted(unit_ids, key=lambda u: keys.get(u, "")):
+        # What changes: on approval, the derived versions the decision's events open or close;
+        # on revocation, the stored ones (they are what is undone).
+        spans = (
+            [
+                (v.valid_from, v.valid_to, v.opened_by_id, v.closed_by_id, _values(v))
+                for v in stored_all.get(uid, [])
+            ]
+            if revoke
+            else [
+                (v.valid_from, v.valid_to, v.opened_by_id, v.closed_by_id, v.values)
+                for v in derivation.versions.get(uid, [])
+            ]
+        )
+        for i, (start, end, opened, closed, values) in enumerate(spans):
+            name = values["name"]
+            if opened in events:
+                if uid in created and i == 0:
+                    preview.starts.append(PreviewUnit(uid, keys[uid], name, start, events[opened]))
+                else:
+                    before = spans[i - 1][4] if i else {}
+                    fields = [n for n in values if before.get(n) != values[n]]
+                    preview.changes.append(
+                        PreviewUnit(uid, keys[uid], name, start, events[opened], fields)
+                    )
+            if end is not None and closed in events and i == len(spans) - 1:
+                preview.ends.append(PreviewUnit(uid, keys[uid], name, end, events[closed]))
+    if preview.on is None:
+        return preview
+
+    moves: dict[int | None, int] = {}
+    for uid in unit_ids:
+        old = stored.get(uid)
+        if old is not None and _counted(old.kind, old.category, old.pending_wind_down):
+            moves[old.parent_id] = moves.get(old.parent_id, 0) - 1
+        for version in derivation.versions.get(uid, []):
+            if version.valid_from <= preview.on and (
+                version.valid_to is None or preview.on < version.valid_to
+            ):
+                values = version.values
+                if _counted(version.kind, values["category"], values["pending_wind_down"]):
+                    moves[values["parent"]] = moves.get(values["parent"], 0) + 1
+    touched = set(moves)
+    base = institutions_per_department(on=preview.on)
+    department_ids = [p for p in touched if p is not None]
+    names = {
+        v.unit_id: v.name
+        for v in UnitVersion.objects.filter(unit_id__in=department_ids).filter(
+            active_on(preview.on)
+        )
+    }
+    dept_keys = dict(Unit.objects.filter(pk__in=department_ids).values_list("pk", "key"))
+    for parent in sorted(touched, key=lambda p: dept_keys.get(p, "") if p else ""):
+        before = base.get(parent, 0)
+        preview.departments.append(
+            DepartmentMove(
+                parent,
+                dept_keys.get(parent, "") if parent else "",
+                names.get(parent, dept_keys.get(parent, "")) if parent else "",
+                before,
+                before + moves[parent],
+            )
+        )
+    return preview
+
+
+def _values(version: UnitVersion) -> dict[str, Any]:
+    values = {name.removesuffix("_id"): getattr(version, name) for name in VERSION_FIELDS}
+    return values

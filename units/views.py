@@ -1,19 +1,526 @@
-"""Pages for officials. Thin: they call selectors and render templates."""
+"""Pages for officials (DESIGN §7). Thin: they read through selectors and render templates.
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+Every page takes ``?as_of=YYYY-MM-DD`` (default: today in Asia/Shanghai) and shows the registry
+on that date. A bad parameter gives the page with a message saying what was wrong (status 400),
+never a server error.
+"""
 
-from .models import Decision, Unit
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import selectors
+from .choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
+from .lineage_svg import Edge, Node, layout
+from .models import Decision, Jurisdiction, Unit, UnitVersion
+
+VIEW_PERMISSION = "units.view_unit"
+PAGE_SIZE = 50
+MAX_DEPARTMENT_CHOICES = 500
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+CHANGE_LABELS = {
+    "rename": gettext_lazy("更名"),
+    "transfer": gettext_lazy("划转主管部门"),
+    "relocate": gettext_lazy("变更行政区划"),
+    "reclassify": gettext_lazy("调整类别"),
+    "regrade": gettext_lazy("调整规格"),
+    "refund": gettext_lazy("调整经费形式"),
+    "flag": gettext_lazy("调整标识或职能"),
+    "change": gettext_lazy("变更"),
+}
+STATUS_LABELS = {
+    "active": gettext_lazy("存续"),
+    "ended": gettext_lazy("已撤销或终止"),
+    "all": gettext_lazy("全部"),
+}
 
 
-@login_required
-def unit_detail(request, key):
+# ---------------------------------------------------------------------------------------------
+# What every page shares: access, the as-of date, parameters, rendering
+# ---------------------------------------------------------------------------------------------
+
+
+def can_read(user: Any) -> bool:
+    """Officials read everything: any user with view permission on units, or a superuser."""
+    return bool(user.is_authenticated and (user.is_superuser or user.has_perm(VIEW_PERMISSION)))
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login first; then a user without read permission gets 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_read(request.user):
+            raise PermissionDenied(_("您没有查看登记信息的权限。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class Params:
+    """Reads query parameters, collecting a message for each bad one instead of failing."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+        self.problems: list[str] = []
+        self.as_of_given = bool(request.GET.get("as_of", "").strip())
+        self.as_of = self.date("as_of", selectors.today(), label=_("查询日期"))
+
+    def text(self, name: str, max_length: int = 100) -> str:
+        return self.request.GET.get(name, "").strip()[:max_length]
+
+    def date(self, name: str, default: dt.date, *, label: str) -> dt.date:
+        raw = self.request.GET.get(name, "").strip()
+        if not raw:
+            return default
+        value = None
+        if DATE_PATTERN.match(raw):
+            try:
+                value = dt.date.fromisoformat(raw)
+            except ValueError:
+                value = None
+        if value is None or not 1000 <= value.year <= 9999:
+            self.problems.append(
+                _("%(label)s“%(value)s”不是有效日期，应为 YYYY-MM-DD 格式（如 2021-03-31）。")
+                % {"label": label, "value": raw[:40]}
+            )
+            return default
+        return value
+
+    def choice(self, name: str, choices: Iterable[str], *, label: str, default: str = "") -> str:
+        raw = self.text(name)
+        if raw and raw not in set(choices):
+            self.problems.append(
+                _("%(label)s“%(value)s”不是可选的值。") % {"label": label, "value": raw}
+            )
+            return default
+        return raw or default
+
+    def boolean(self, name: str) -> bool:
+        return self.text(name).lower() in {"1", "true", "yes", "on"}
+
+
+def as_of_query(params: Params) -> str:
+    """``?as_of=…`` to carry the chosen date along links, or nothing for today."""
+    return f"?as_of={params.as_of.isoformat()}" if params.as_of_given else ""
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], params: Params
+) -> HttpResponse:
+    keep = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in ("as_of", "page")
+        for value in values
+    ]
+    page_context = {
+        "as_of": params.as_of,
+        "as_of_given": params.as_of_given,
+        "as_of_query": as_of_query(params),
+        "keep_params": keep,
+        "problems": params.problems,
+        **context,
+    }
+    return render(request, template, page_context, status=400 if params.problems else 200)
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
+    """A CSV download, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese."""
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines() -> Iterable[str]:
+        yield "\ufeff" + writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(["" if value is None else value for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def label_of(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def event_row(
+    *,
+    key: str,
+    type: str,
+    effective_on: dt.date,
+    sources: list[tuple[str, str]],
+    targets: list[tuple[str, str]],
+    fields: list[str] | None = None,
+) -> dict[str, Any]:
+    """One line of an events table: the event, its label (the type, or for a change what
+    changed), and its units as (key, name)."""
+    if type == EventType.CHANGE and fields is not None:
+        display = CHANGE_LABELS.get(selectors.change_label(fields), CHANGE_LABELS["change"])
+    else:
+        display = label_of(EventType, type)
+    return {
+        "key": key,
+        "type": type,
+        "display": str(display),
+        "effective_on": effective_on,
+        "sources": [{"key": k, "name": n} for k, n in sources],
+        "targets": [{"key": k, "name": n} for k, n in targets],
+        "fields": [field_label(name) for name in fields or ()],
+    }
+
+
+def field_label(name: str) -> str:
+    try:
+        return str(UnitVersion._meta.get_field(name).verbose_name)
+    except Exception:  # a name that is not a field of versions
+        return name
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit search
+# ---------------------------------------------------------------------------------------------
+
+
+@official_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    params = Params(request)
+    jurisdictions = list(Jurisdiction.objects.order_by("code").values_list("code", "name"))
+    filters = {
+        "q": params.text("q"),
+        "kind": params.choice("kind", UnitKind.values, label=_("类别")),
+        "jurisdiction": params.choice(
+            "jurisdiction", [c for c, _n in jurisdictions], label=_("行政区划")
+        ),
+        "parent": params.text("parent"),
+        "category": params.choice("category", Category.values, label=_("事业单位类别")),
+        "rank": params.choice("rank", Rank.values, label=_("机构规格")),
+        "funding": params.choice("funding", Funding.values, label=_("经费形式")),
+    }
+    status = params.choice(
+        "status", selectors.UNIT_STATUSES, label=_("状态"), default=selectors.UNIT_STATUSES[0]
+    )
+    versions = selectors.unit_search(on=params.as_of, filters=filters, status=status)
+    if params.text("format") == "csv" and not params.problems:
+        return unit_list_csv(versions, params.as_of)
+    departments = list(
+        selectors.unit_list(
+            on=params.as_of,
+            filters={"kind": UnitKind.DEPARTMENT, "jurisdiction": filters["jurisdiction"]},
+        ).values_list("unit__key", "name")[: MAX_DEPARTMENT_CHOICES + 1]
+    )
+    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
+    name_parents(page.object_list, params.as_of)
+    context = {
+        "page": page,
+        "filters": filters,
+        "status": status,
+        "jurisdictions": jurisdictions,
+        "departments": departments[:MAX_DEPARTMENT_CHOICES],
+        "departments_as_select": len(departments) <= MAX_DEPARTMENT_CHOICES,
+        "kinds": UnitKind.choices,
+        "categories": Category.choices,
+        "ranks": Rank.choices,
+        "fundings": Funding.choices,
+        "statuses": list(STATUS_LABELS.items()),
+    }
+    return render_page(request, "units/unit_list.html", context, params)
+
+
+def name_parents(versions: Iterable[UnitVersion], on: dt.date) -> None:
+    """Set ``parent_name`` on each version: its supervising unit's name on the date (one query)."""
+    versions = list(versions)
+    ids = {v.parent_id for v in versions if v.parent_id}
+    names = (
+        dict(selectors.versions_on(on).filter(unit_id__in=ids).values_list("unit_id", "name"))
+        if ids
+        else {}
+    )
+    for v in versions:
+        v.parent_name = names.get(v.parent_id) or (v.parent.key if v.parent else "")
+
+
+def unit_list_csv(versions: Any, on: dt.date) -> HttpResponse:
+    header = [
+        _("标识"),
+        _("类别"),
+        _("名称"),
+        _("简称"),
+        _("统一社会信用代码"),
+        _("行政区划代码"),
+        _("行政区划"),
+        _("主管部门标识"),
+        _("主管部门"),
+        _("事业单位类别"),
+        _("机构规格"),
+        _("经费形式"),
+        _("待消化"),
+        _("版本起始日期"),
+        _("版本终止日期"),
+    ]
+    parent_names = {}
+
+    def rows() -> Iterable[list[Any]]:
+        for v in versions.iterator(chunk_size=2000):
+            yield [
+                v.unit.key,
+                label_of(UnitKind, v.kind),
+                v.name,
+                v.short_name,
+                v.credit_code,
+                v.jurisdiction.code,
+                v.jurisdiction.name,
+                v.parent.key if v.parent else "",
+                parent_names.get(v.parent_id, "") if v.parent_id else "",
+                label_of(Category, v.category) if v.category else "",
+                label_of(Rank, v.rank) if v.rank else "",
+                label_of(Funding, v.funding) if v.funding else "",
+                _("是") if v.pending_wind_down else "",
+                v.valid_from.isoformat(),
+                v.valid_to.isoformat() if v.valid_to else "",
+            ]
+
+    # Names of the supervising units on the date, one query.
+    parent_names.update(
+        selectors.versions_on(on)
+        .filter(unit_id__in=versions.order_by().values("parent_id"))
+        .values_list("unit_id", "name")
+    )
+    return csv_response(f"units-{on.isoformat()}.csv", [str(h) for h in header], rows())
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit page: state, timeline, lineage
+# ---------------------------------------------------------------------------------------------
+
+
+def lineage_diagram(unit: Unit, on: dt.date, query: str, depth: int | None = None) -> Any:
+    lineage = selectors.unit_lineage(unit=unit, depth=depth)
+    spans = selectors.unit_spans(lineage.units)
+    nodes = []
+    for unit_id, other in lineage.units.items():
+        span = spans.get(unit_id)
+        if span is None:
+            continue
+        depth_of = -lineage.ancestors.get(unit_id, 0) or lineage.descendants.get(unit_id, 0)
+        nodes.append(
+            Node(
+                id=unit_id,
+                label=span.name,
+                href=reverse("units:unit-detail", kwargs={"key": other.key}) + query,
+                start=span.start,
+                end=span.end,
+                depth=depth_of,
+                focus=unit_id == unit.pk,
+            )
+        )
+    edges = [
+        Edge(
+            predecessor=e.predecessor_id,
+            successor=e.successor_id,
+            on=e.effective_on,
+            type=e.event_type,
+            title=" · ".join(
+                [label_of(EventType, e.event_type), e.decision_number, e.effective_on.isoformat()]
+            ),
+        )
+        for e in lineage.edges
+    ]
+    if len(nodes) <= 1:
+        return None
+    return layout(nodes, edges, on=on)
+
+
+@official_required
+def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
+    params = Params(request)
     unit = get_object_or_404(Unit, key=key)
-    return HttpResponse(unit.key)
+    history = selectors.unit_history(unit=unit)
+    state = next(
+        (
+            v
+            for v in history.versions
+            if v.valid_from <= params.as_of and (v.valid_to is None or params.as_of < v.valid_to)
+        ),
+        None,
+    )
+    shown = state
+    notice = ""
+    if state is None and history.versions:
+        first, last = history.versions[0], history.versions[-1]
+        if params.as_of < first.valid_from:
+            shown = first
+            notice = _("该机构在 %(date)s 尚未成立（%(start)s 成立），下面显示其成立时的状态。") % {
+                "date": params.as_of.isoformat(),
+                "start": first.valid_from.isoformat(),
+            }
+        else:
+            shown = last
+            notice = _("该机构已于 %(end)s 终止，下面显示其最后的状态。") % {
+                "end": last.valid_to.isoformat() if last.valid_to else ""
+            }
+    if shown is not None:
+        name_parents([shown], params.as_of if state else shown.valid_from)
+    timeline = []
+    for version in reversed(history.versions):
+        fields = history.changes.get(version.pk)
+        change = None
+        if fields is not None:
+            change = CHANGE_LABELS.get(selectors.change_label(fields))
+        timeline.append(
+            {
+                "version": version,
+                "current": version is state,
+                "change": change,
+                "fields": [field_label(name) for name in fields or ()],
+            }
+        )
+    query = as_of_query(params)
+    context = {
+        "unit": unit,
+        "state": shown,
+        "active": state is not None,
+        "notice": notice,
+        "history": history,
+        "timeline": timeline,
+        "diagram": lineage_diagram(unit, params.as_of, query),
+        "documents": list(unit.documents.select_related("decision").order_by("-issued_on")),
+        "is_department": unit.kind == UnitKind.DEPARTMENT,
+    }
+    return render_page(request, "units/unit_detail.html", context, params)
 
 
-@login_required
-def decision_detail(request, pk):
-    decision = get_object_or_404(Decision, pk=pk)
-    return HttpResponse(decision.number)
+# ---------------------------------------------------------------------------------------------
+# Department page
+# ---------------------------------------------------------------------------------------------
+
+
+def step_chart(
+    steps: list[tuple[dt.date, int]], on: dt.date, *, width: int = 720, height: int = 220
+) -> dict[str, Any] | None:
+    """Geometry of a step chart of counts over time (SVG user units), marking ``on``."""
+    if not steps:
+        return None
+    left, right, top, bottom = 44, 16, 16, 30
+    lo = min(steps[0][0], on)
+    hi = max(steps[-1][0], on, selectors.today())
+    pad = max(30, (hi - lo).days // 20)
+    lo, hi = lo - dt.timedelta(days=pad), hi + dt.timedelta(days=pad)
+    total = max(1, (hi - lo).days)
+    top_value = max(1, max(n for _d, n in steps))
+    inner_w, inner_h = width - left - right, height - top - bottom
+
+    def x(day: dt.date) -> float:
+        return round(left + inner_w * (day - lo).days / total, 1)
+
+    def y(n: int) -> float:
+        return round(top + inner_h * (1 - n / top_value), 1)
+
+    points = [(x(lo), y(0))]
+    for day, n in steps:
+        points.append((x(day), points[-1][1]))
+        points.append((x(day), y(n)))
+    points.append((x(hi), points[-1][1]))
+    value_on = 0
+    for day, n in steps:
+        if day <= on:
+            value_on = n
+    grid = sorted({0, top_value, (top_value + 1) // 2})
+    years = hi.year - lo.year
+    step = next((s for s in (1, 2, 5, 10, 20, 50) if years / s <= 8), 100)
+    ticks = [
+        {"x": x(dt.date(year, 1, 1)), "label": str(year)}
+        for year in range(lo.year + 1, hi.year + 1)
+        if year % step == 0
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "path": "M" + " L".join(f"{px},{py}" for px, py in points),
+        "marker_x": x(on),
+        "marker_y": y(value_on),
+        "value_on": value_on,
+        "grid": [{"y": y(n), "label": n} for n in grid],
+        "ticks": ticks,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "steps": steps,
+    }
+
+
+@official_required
+def department_detail(request: HttpRequest, key: str) -> HttpResponse:
+    params = Params(request)
+    department = get_object_or_404(Unit, key=key, kind=UnitKind.DEPARTMENT)
+    state = selectors.unit_state(unit=department, on=params.as_of)
+    institutions = list(
+        selectors.unit_list(
+            on=params.as_of, filters={"parent": key, "kind": UnitKind.INSTITUTION}
+        ).order_by("name", "unit__key")
+    )
+    counted = [
+        v for v in institutions if not (v.category == Category.BUSINESS and v.pending_wind_down)
+    ]
+    steps = selectors.department_institution_counts(department=department)
+    context = {
+        "department": department,
+        "state": state,
+        "name": state.name if state else department.key,
+        "institutions": institutions,
+        "counted": len(counted),
+        "pending": len(institutions) - len(counted),
+        "chart": step_chart(steps, params.as_of),
+    }
+    return render_page(request, "units/department_detail.html", context, params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision page
+# ---------------------------------------------------------------------------------------------
+
+
+@official_required
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    params = Params(request)
+    decision = get_object_or_404(Decision.objects.select_related("approved_by"), pk=pk)
+    details = selectors.change_details(decisions=[decision], start=dt.date.min, end=dt.date.max)[0]
+    events = [
+        event_row(
+            key=item.event.key,
+            type=item.event.type,
+            effective_on=item.event.effective_on,
+            sources=[(u.unit.key, u.name) for u in item.sources],
+            targets=[(u.unit.key, u.name) for u in item.targets],
+            fields=sorted(item.event.attributes) if item.event.type == EventType.CHANGE else None,
+        )
+        for item in details.events
+    ]
+    context = {
+        "decision": decision,
+        "events": events,
+        "is_draft": decision.status == DecisionStatus.DRAFT,
+        "attachments": list(decision.attachments.all()),
+    }
+    return render_page(request, "units/decision_detail.html", context, params)

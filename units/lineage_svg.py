@@ -1,0 +1,194 @@
+"""Layout of the lineage diagram: pure geometry, no database and no Django.
+
+Time runs along the horizontal axis. Each unit is a bar from the day it started to the day it
+ended (or to the right edge while it is active), one row per unit: ancestors above, the unit in
+the middle, descendants below. A merge, absorption or split is drawn at its effective date as a
+connector from the predecessor's row to the successor's row. The template turns the result into
+SVG elements; every number here is in SVG user units of a ``width`` wide view box.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+ROW_HEIGHT = 44
+TOP = 34  # room for the axis labels
+BOTTOM = 12
+LEFT = 12
+RIGHT = 12
+BAR_HEIGHT = 14
+LABEL_GAP = 6
+MAX_LEAD_YEARS = 3  # show at most this long before the first lineage event
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    label: str
+    href: str
+    start: dt.date
+    end: dt.date | None  # exclusive; None while active
+    depth: int = 0  # negative for ancestors, 0 for the unit itself, positive for descendants
+    focus: bool = False
+
+
+@dataclass(frozen=True)
+class Edge:
+    predecessor: int
+    successor: int
+    on: dt.date
+    type: str
+    title: str = ""
+
+
+@dataclass
+class Bar:
+    node: Node
+    x: float
+    y: float
+    width: float
+    label_x: float
+    label_y: float
+    label_anchor: str  # "start" or "end"
+    clipped_left: bool
+    ended: bool
+
+
+@dataclass
+class Link:
+    edge: Edge
+    path: str
+    x: float
+    y1: float
+    y2: float
+
+
+@dataclass
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass
+class Diagram:
+    width: float
+    height: float
+    start: dt.date
+    end: dt.date
+    bars: list[Bar] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    marker_x: float | None = None  # the as-of date, when inside the axis
+
+
+def text_width(text: str, size: float = 13) -> float:
+    """Rough width of a label: full width for CJK characters, about half for the rest."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.58 for ch in text)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _axis(nodes: list[Node], edges: list[Edge], on: dt.date) -> tuple[dt.date, dt.date]:
+    starts = [n.start for n in nodes]
+    ends = [n.end for n in nodes if n.end is not None]
+    events = [e.on for e in edges]
+    lo = min(starts + events)
+    if events:
+        lo = max(lo, _years_before(min(events), MAX_LEAD_YEARS))
+    else:
+        lo = max(lo, _years_before(on, MAX_LEAD_YEARS * 2))
+    lo = min(lo, on)
+    hi = max([on, *ends, *events, lo + dt.timedelta(days=1)])
+    span = (hi - lo).days
+    pad = max(30, span // 20)
+    return lo - dt.timedelta(days=pad), hi + dt.timedelta(days=pad)
+
+
+def _ticks(lo: dt.date, hi: dt.date, scale) -> list[Tick]:
+    years = hi.year - lo.year
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 50, 100):
+        step = candidate
+        if years / candidate <= 8:
+            break
+    ticks = []
+    year = lo.year + 1
+    year += (-year) % step
+    while year <= hi.year:
+        day = dt.date(year, 1, 1)
+        if lo < day < hi:
+            ticks.append(Tick(scale(day), str(year)))
+        year += step
+    return ticks
+
+
+def row_order(nodes: list[Node]) -> list[Node]:
+    """Ancestors (farthest first), the unit, then descendants, each generation by start date."""
+    return sorted(nodes, key=lambda n: (n.depth, n.start, n.label, n.id))
+
+
+def layout(nodes: list[Node], edges: list[Edge], *, on: dt.date, width: float = 960) -> Diagram:
+    """Place the nodes and edges of a lineage on a time axis that includes ``on``."""
+    if not nodes:
+        return Diagram(width=width, height=TOP + BOTTOM, start=on, end=on)
+    lo, hi = _axis(nodes, edges, on)
+    inner = width - LEFT - RIGHT
+    total = max(1, (hi - lo).days)
+
+    def scale(day: dt.date) -> float:
+        days = min(max((day - lo).days, 0), total)
+        return round(LEFT + inner * days / total, 1)
+
+    ordered = row_order(nodes)
+    rows = {node.id: i for i, node in enumerate(ordered)}
+    diagram = Diagram(
+        width=width,
+        height=TOP + ROW_HEIGHT * len(ordered) + BOTTOM,
+        start=lo,
+        end=hi,
+        ticks=_ticks(lo, hi, scale),
+    )
+    for node in ordered:
+        row = rows[node.id]
+        x1 = scale(node.start)
+        x2 = scale(node.end) if node.end is not None else width - RIGHT
+        bar_y = TOP + row * ROW_HEIGHT + ROW_HEIGHT - BAR_HEIGHT - 6
+        label_w = text_width(node.label, 14 if node.focus else 13)
+        if x1 + label_w <= width - RIGHT:
+            label_x, anchor = max(x1, LEFT), "start"
+        else:
+            label_x, anchor = width - RIGHT, "end"
+        diagram.bars.append(
+            Bar(
+                node=node,
+                x=x1,
+                y=bar_y,
+                width=max(2.0, round(x2 - x1, 1)),
+                label_x=label_x,
+                label_y=bar_y - LABEL_GAP,
+                label_anchor=anchor,
+                clipped_left=node.start < lo,
+                ended=node.end is not None,
+            )
+        )
+    for edge in edges:
+        if edge.predecessor not in rows or edge.successor not in rows:
+            continue
+        x = scale(edge.on)
+        y1 = TOP + rows[edge.predecessor] * ROW_HEIGHT + ROW_HEIGHT - 6 - BAR_HEIGHT / 2
+        y2 = TOP + rows[edge.successor] * ROW_HEIGHT + ROW_HEIGHT - 6 - BAR_HEIGHT / 2
+        bend = 14 if y2 >= y1 else -14
+        path = (
+            f"M{x - 10:.1f},{y1:.1f} C{x + 4:.1f},{y1:.1f} {x - 4:.1f},{y2 - bend:.1f} "
+            f"{x:.1f},{y2 - BAR_HEIGHT / 2 * (1 if y2 >= y1 else -1):.1f}"
+        )
+        diagram.links.append(Link(edge=edge, path=path, x=x, y1=y1, y2=y2))
+    if lo <= on <= hi:
+        diagram.marker_x = scale(on)
+    return diagram
