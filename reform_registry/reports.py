@@ -15,6 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 
+from staffing.choices import QuotaKindCode
+from staffing.selectors import PoolInflow, pool_inflow
 from units import selectors
 from units.choices import DecisionStatus, ParticipantRole, UnitKind
 from units.models import (
@@ -52,13 +54,6 @@ class DepartmentCounts:
 
 
 @dataclass
-class QuotasRecovered:
-    total: int = 0
-    by_reason: dict[str, int] = field(default_factory=dict)
-    by_kind: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
 class ReformSummary:
     jurisdiction: str
     jurisdiction_name: str
@@ -76,7 +71,7 @@ class ReformSummary:
     involved_departments: int
     involved_at_most_3: int
     share_at_most_3: Decimal | None
-    quotas_recovered: QuotasRecovered
+    quotas_recovered: PoolInflow
     institution_cap: int | None
     headroom_share: Decimal | None
     departments: list[DepartmentCounts]
@@ -164,24 +159,6 @@ def institution_cap_on(jurisdiction: Jurisdiction, on: dt.date) -> int | None:
         .first()
     )
     return row
-
-
-def pool_inflow(jurisdiction: Jurisdiction, start: dt.date, end: dt.date) -> QuotasRecovered:
-    """Gross inflow into the jurisdiction's pool in (start, end], total, by reason and by kind."""
-    try:
-        from staffing.selectors import pool_inflow_rows
-    except ImportError:  # the staffing ledger is not installed
-        return QuotasRecovered()
-    result = QuotasRecovered()
-    by_reason: dict[str, int] = defaultdict(int)
-    by_kind: dict[str, int] = defaultdict(int)
-    for reason, kind, amount in pool_inflow_rows(jurisdiction=jurisdiction, start=start, end=end):
-        result.total += amount
-        by_reason[reason] += amount
-        by_kind[kind] += amount
-    result.by_reason = dict(sorted(by_reason.items()))
-    result.by_kind = dict(sorted(by_kind.items()))
-    return result
 
 
 def drafts_for_preview(*, after: dt.date) -> list[Decision]:
@@ -530,4 +507,193 @@ def changes_report(
         ended=ended,
         changed=changed,
         events=events,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotas: balances, headcount and vacancy by kind, per jurisdiction or department
+# ---------------------------------------------------------------------------------------------
+
+QUOTA_GROUPINGS = ("jurisdiction", "department")
+
+
+@dataclass
+class QuotaRow:
+    key: str
+    label: str
+    kind: str
+    units: int
+    balance: int
+    reported_units: int
+    actual: int | None
+    vacancy: int | None
+    over_staffed_units: int
+
+
+@dataclass
+class PoolRow:
+    jurisdiction: str
+    name: str
+    kind: str
+    balance: int
+
+
+@dataclass
+class QuotasReport:
+    jurisdiction: str | None
+    on: dt.date
+    group_by: str
+    subdivisions: bool
+    unit_kind: str | None
+    rows: list[QuotaRow]
+    pools: list[PoolRow]
+
+
+def quotas_report(
+    *,
+    on: dt.date,
+    group_by: str = "jurisdiction",
+    jurisdiction: Jurisdiction | None = None,
+    subdivisions: bool = False,
+    unit_kind: str | None = None,
+    kind: str | None = None,
+) -> QuotasReport:
+    """Per group (jurisdiction, or supervising department — a department with its own
+    quotas counts as its own group) and quota kind: units holding or reporting that kind,
+    balance, latest actual headcount on or before the date, vacancy (balance − actual over the
+    units that reported) and the number of over-staffed units; plus the pools' balances.
+    Two grouped queries and two for the labels, whatever the number of units."""
+    from django.db import connection
+
+    from staffing.ledger import balance_rows
+    from staffing.models import Account, HeadcountReport, Transfer
+
+    if group_by not in QUOTA_GROUPINGS:
+        raise ValueError(group_by)
+    versions = selectors.versions_on(on)
+    ids: list[int] | None = None
+    if jurisdiction is not None:
+        ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
+        versions = versions.filter(jurisdiction_id__in=ids)
+    if unit_kind:
+        versions = versions.filter(kind=unit_kind)
+    v_sql, v_params = (
+        versions.order_by().values("unit_id", "kind", "jurisdiction_id", "parent_id").query
+    ).sql_with_params()
+    transfer = Transfer._meta.db_table
+    account = Account._meta.db_table
+    headcount = HeadcountReport._meta.db_table
+    kind_sql = " AND t.kind = %s" if kind else ""
+    kind_params = [kind] if kind else []
+    h_kind_sql = " AND kind = %s" if kind else ""
+    group_sql = (
+        "v.jurisdiction_id"
+        if group_by == "jurisdiction"
+        else f"CASE WHEN v.kind = '{UnitKind.DEPARTMENT}' THEN v.unit_id ELSE v.parent_id END"
+    )
+    sql = f"""
+        WITH v(unit_id, kind, jurisdiction_id, parent_id) AS ({v_sql}),
+        moves AS (
+            SELECT a.unit_id AS unit_id, t.kind AS kind, t.amount AS delta
+            FROM {transfer} t JOIN {account} a ON a.id = t.to_account_id
+            WHERE t.planned = %s AND t.date <= %s{kind_sql}
+              AND a.unit_id IN (SELECT unit_id FROM v)
+            UNION ALL
+            SELECT a.unit_id, t.kind, -t.amount
+            FROM {transfer} t JOIN {account} a ON a.id = t.from_account_id
+            WHERE t.planned = %s AND t.date <= %s{kind_sql}
+              AND a.unit_id IN (SELECT unit_id FROM v)
+        ),
+        bal AS (SELECT unit_id, kind, SUM(delta) AS balance FROM moves GROUP BY unit_id, kind),
+        latest AS (
+            SELECT unit_id, kind, MAX(as_of) AS as_of FROM {headcount}
+            WHERE as_of <= %s{h_kind_sql} AND unit_id IN (SELECT unit_id FROM v)
+            GROUP BY unit_id, kind
+        ),
+        hc AS (
+            SELECT h.unit_id AS unit_id, h.kind AS kind, h.actual AS actual
+            FROM {headcount} h
+            JOIN latest l ON l.unit_id = h.unit_id AND l.kind = h.kind AND l.as_of = h.as_of
+        ),
+        pairs AS (SELECT unit_id, kind FROM bal UNION SELECT unit_id, kind FROM hc)
+        SELECT {group_sql} AS grp, p.kind,
+               COUNT(*),
+               SUM(COALESCE(b.balance, 0)),
+               COUNT(hc.actual),
+               SUM(hc.actual),
+               SUM(CASE WHEN hc.actual IS NOT NULL THEN COALESCE(b.balance, 0) - hc.actual END),
+               SUM(CASE WHEN hc.actual > COALESCE(b.balance, 0) THEN 1 ELSE 0 END)
+        FROM v
+        JOIN pairs p ON p.unit_id = v.unit_id
+        LEFT JOIN bal b ON b.unit_id = p.unit_id AND b.kind = p.kind
+        LEFT JOIN hc ON hc.unit_id = p.unit_id AND hc.kind = p.kind
+        GROUP BY {group_sql}, p.kind
+    """
+    day = on.isoformat()
+    params = [
+        *v_params,
+        False,
+        day,
+        *kind_params,
+        False,
+        day,
+        *kind_params,
+        day,
+        *kind_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    group_ids = {row[0] for row in raw if row[0] is not None}
+    labels: dict[int, tuple[str, str]] = {}
+    if group_by == "jurisdiction":
+        labels = {
+            pk: (code, name)
+            for pk, code, name in Jurisdiction.objects.filter(id__in=group_ids).values_list(
+                "id", "code", "name"
+            )
+        }
+    elif group_ids:
+        labels = {
+            uid: (key, name)
+            for uid, key, name in selectors.versions_on(on)
+            .filter(unit_id__in=group_ids)
+            .values_list("unit_id", "unit__key", "name")
+        }
+    order = {code: i for i, code in enumerate(QuotaKindCode.values)}
+    rows = [
+        QuotaRow(
+            key=labels.get(grp, ("", ""))[0],
+            label=labels.get(grp, ("", ""))[1],
+            kind=kind_code,
+            units=int(units),
+            balance=int(balance or 0),
+            reported_units=int(reported),
+            actual=None if actual is None else int(actual),
+            vacancy=None if vacancy is None else int(vacancy),
+            over_staffed_units=int(over or 0),
+        )
+        for grp, kind_code, units, balance, reported, actual, vacancy, over in raw
+    ]
+    rows.sort(key=lambda r: (r.key, order.get(r.kind, 99)))
+    pool_accounts = Account.objects.filter(type="pool").select_related("jurisdiction")
+    if ids is not None:
+        pool_accounts = pool_accounts.filter(jurisdiction_id__in=ids)
+    pool_list = list(pool_accounts)
+    held = balance_rows([a.pk for a in pool_list], on=on, kind=kind) if pool_list else {}
+    pools = [
+        PoolRow(a.jurisdiction.code, a.jurisdiction.name, kind_code, amount)
+        for a in pool_list
+        for (account_id, kind_code), amount in sorted(held.items())
+        if account_id == a.pk
+    ]
+    pools.sort(key=lambda p: (p.jurisdiction, order.get(p.kind, 99)))
+    return QuotasReport(
+        jurisdiction=jurisdiction.code if jurisdiction else None,
+        on=on,
+        group_by=group_by,
+        subdivisions=subdivisions,
+        unit_kind=unit_kind,
+        rows=rows,
+        pools=pools,
     )

@@ -160,6 +160,9 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "units.choices.UnitKind",
         "ParticipantRoleEnum": "units.choices.ParticipantRole",
         "JurisdictionLevelEnum": "units.choices.JurisdictionLevel",
+        "QuotaKindEnum": "staffing.choices.QuotaKindCode",
+        "AccountTypeEnum": "staffing.choices.AccountType",
+        "TransferReasonEnum": "staffing.choices.TransferReason",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

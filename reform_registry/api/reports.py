@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reform_registry import reports
+from staffing.choices import QuotaKindCode
 from units.choices import EventType, UnitKind
 from units.models import Jurisdiction
 from units.selectors import today
@@ -90,6 +91,32 @@ class _ChangesParamsBase(serializers.Serializer):
         if attrs["to"] < attrs["from"]:
             raise serializers.ValidationError({"to": _("to 不能早于 from。")})
         return attrs
+
+
+class QuotasParams(serializers.Serializer):
+    jurisdiction = JurisdictionCodeField(
+        required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
+    )
+    as_of = serializers.DateField(
+        required=False, help_text=gettext_lazy("统计日期（YYYY-MM-DD），默认今天。")
+    )
+    group_by = serializers.ChoiceField(
+        choices=reports.QUOTA_GROUPINGS,
+        required=False,
+        default="jurisdiction",
+        help_text=gettext_lazy("分组：jurisdiction（行政区划）或 department（主管部门）。"),
+    )
+    subdivisions = serializers.BooleanField(
+        required=False, default=False, help_text=gettext_lazy("true 时包含下级行政区划。")
+    )
+    unit_kind = serializers.ChoiceField(
+        choices=UnitKind.choices,
+        required=False,
+        help_text=gettext_lazy("只统计该类机构（department 或 institution）。"),
+    )
+    kind = serializers.ChoiceField(
+        choices=QuotaKindCode.choices, required=False, help_text=gettext_lazy("编制类型。")
+    )
 
 
 # ``from`` and ``to`` are Python keywords: declare them by name.
@@ -177,7 +204,9 @@ class ReformSummarySerializer(serializers.Serializer):
         help_text=gettext_lazy("after 日主管不超过3个事业单位的涉改部门数。")
     )
     share_at_most_3 = rate(gettext_lazy("involved_at_most_3 ÷ involved_departments，4位小数。"))
-    quotas_recovered = QuotasRecoveredSerializer(help_text=gettext_lazy("盘活的编制。"))
+    quotas_recovered = QuotasRecoveredSerializer(
+        help_text=gettext_lazy("(before, after] 流入该行政区划编制周转池的编制（毛流入）。")
+    )
     institution_cap = serializers.IntegerField(
         allow_null=True, help_text=gettext_lazy("after 日有效的机构限额。")
     )
@@ -199,6 +228,42 @@ class InstitutionsReportSerializer(serializers.Serializer):
     exclude_pending = serializers.BooleanField()
     total = serializers.IntegerField(help_text=gettext_lazy("合计。"))
     groups = GroupCountSerializer(many=True)
+
+
+class QuotaRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=gettext_lazy("行政区划代码或部门标识。"))
+    label = serializers.CharField(help_text=gettext_lazy("名称。"))
+    kind = serializers.ChoiceField(
+        choices=QuotaKindCode.choices, help_text=gettext_lazy("编制类型。")
+    )
+    units = serializers.IntegerField(help_text=gettext_lazy("持有或报告该类编制的机构数。"))
+    balance = serializers.IntegerField(help_text=gettext_lazy("编制数（余额合计）。"))
+    reported_units = serializers.IntegerField(help_text=gettext_lazy("报告了实有人数的机构数。"))
+    actual = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("实有人数合计（各机构该日及以前最近一次报告）。")
+    )
+    vacancy = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy("空编：报告了人数的机构的 编制数 − 实有人数 之和；负数为超编。"),
+    )
+    over_staffed_units = serializers.IntegerField(help_text=gettext_lazy("超编机构数。"))
+
+
+class PoolRowSerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(help_text=gettext_lazy("行政区划代码。"))
+    name = serializers.CharField(help_text=gettext_lazy("行政区划名称。"))
+    kind = serializers.ChoiceField(choices=QuotaKindCode.choices)
+    balance = serializers.IntegerField(help_text=gettext_lazy("周转池余额。"))
+
+
+class QuotasReportSerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(allow_null=True)
+    as_of = serializers.DateField(source="on")
+    group_by = serializers.CharField()
+    subdivisions = serializers.BooleanField()
+    unit_kind = serializers.CharField(allow_null=True)
+    rows = QuotaRowSerializer(many=True, help_text=gettext_lazy("各组各类编制。"))
+    pools = PoolRowSerializer(many=True, help_text=gettext_lazy("编制周转池余额。"))
 
 
 class ChangedUnitSerializer(serializers.Serializer):
@@ -286,6 +351,30 @@ class InstitutionsReportView(APIView):
             exclude_pending=params["exclude_pending"],
         )
         return Response(InstitutionsReportSerializer(report).data)
+
+
+class QuotasReportView(APIView):
+    """Balances, headcount and vacancy by quota kind per jurisdiction or department."""
+
+    csv_filename = "quotas"
+    csv_table = "rows"
+
+    @extend_schema(
+        summary=gettext_lazy("编制统计"),
+        parameters=[QuotasParams],
+        responses=QuotasReportSerializer,
+    )
+    def get(self, request):
+        params = parse(QuotasParams, request)
+        report = reports.quotas_report(
+            on=params.get("as_of") or today(),
+            group_by=params["group_by"],
+            jurisdiction=params.get("jurisdiction"),
+            subdivisions=params["subdivisions"],
+            unit_kind=params.get("unit_kind"),
+            kind=params.get("kind"),
+        )
+        return Response(QuotasReportSerializer(report).data)
 
 
 class ChangesReportView(APIView):

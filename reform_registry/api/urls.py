@@ -3,19 +3,29 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from staffing.api.views import BalanceViewSet, HeadcountViewSet, TransferViewSet
 from units.api.views import DecisionViewSet, EventViewSet, JurisdictionViewSet, UnitViewSet
 
-from .reports import ChangesReportView, InstitutionsReportView, ReformSummaryView
+from .reports import (
+    ChangesReportView,
+    InstitutionsReportView,
+    QuotasReportView,
+    ReformSummaryView,
+)
 
 router = DefaultRouter()
 router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
 router.register("units", UnitViewSet, basename="unit")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("events", EventViewSet, basename="event")
+router.register("balances", BalanceViewSet, basename="balance")
+router.register("transfers", TransferViewSet, basename="transfer")
+router.register("headcounts", HeadcountViewSet, basename="headcount")
 
 urlpatterns = [
     path("", include(router.urls)),
     path("reports/reform-summary/", ReformSummaryView.as_view(), name="report-reform-summary"),
     path("reports/institutions/", InstitutionsReportView.as_view(), name="report-institutions"),
+    path("reports/quotas/", QuotasReportView.as_view(), name="report-quotas"),
     path("reports/changes/", ChangesReportView.as_view(), name="report-changes"),
 ]

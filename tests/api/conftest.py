@@ -125,3 +125,45 @@ def reader_token(db):
 def api(client, official):
     client.force_login(official)
     return client
+
+
+@pytest.fixture
+def ledger(reform):
+    """Quotas granted on 2000-01-01 under the approved decision: I1 10, I4 6, I6 5 (and 1
+    section-level leader post to I6); headcounts of I6 and N1."""
+    import datetime as dt
+
+    from staffing import services as staffing_services
+    from staffing.ledger import external_account, unit_account
+    from units.models import Unit
+
+    decision = reform["decision"]
+    units = {u.key: u for u in Unit.objects.all()}
+    for key, kind, amount in (
+        ("I1", "institution", 10),
+        ("I4", "institution", 6),
+        ("I6", "institution", 5),
+        ("I6", "leader_section", 1),
+    ):
+        staffing_services.transfer_post(
+            date=BORN,
+            kind=kind,
+            amount=amount,
+            from_account=external_account(),
+            to_account=unit_account(units[key].pk),
+            decision=decision,
+            reason="grant",
+        )
+    staffing_services.headcount_report(
+        unit=units["I6"], kind="institution", as_of=dt.date(2021, 1, 1), actual=3
+    )
+    staffing_services.headcount_report(
+        unit=units["N1"], kind="institution", as_of=dt.date(2021, 1, 1), actual=12
+    )
+    return reform
+
+
+@pytest.fixture
+def writer_token(db):
+    user = _user("system2", roles.API_CLIENT, perms=["staffing.add_headcountreport"])
+    return Token.objects.create(user=user).key

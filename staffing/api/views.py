@@ -1,0 +1,130 @@
+"""API of the staffing ledger (DESIGN §6): balances per unit and pool on a date, transfers,
+headcount reports (writable through the staffing service)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from units import audit
+from units.api.views import parse_date
+from units.models import Unit
+from units.selectors import today
+
+from .. import services
+from ..choices import QuotaKindCode
+from ..filtersets import AccountFilterSet, HeadcountFilterSet, TransferFilterSet
+from ..ledger import balance_rows
+from ..models import Account, HeadcountReport, Transfer
+from .serializers import (
+    BalanceSerializer,
+    HeadcountInputSerializer,
+    HeadcountSerializer,
+    TransferSerializer,
+)
+
+
+@extend_schema_view(list=extend_schema(summary=_("编制余额（机构与周转池，某日）")))
+class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Balances per quota kind of unit and pool accounts on ``as_of``: one grouped query for
+    the page, whatever its size."""
+
+    queryset = Account.objects.select_related("unit", "jurisdiction").order_by("type", "id")
+    serializer_class = BalanceSerializer
+    filterset_class = AccountFilterSet
+    csv_filename = "balances"
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        on = parse_date(request, "as_of", today())
+        kind = request.query_params.get("kind") or None
+        kinds = [kind] if kind else list(QuotaKindCode.values)
+        rows = balance_rows([a.pk for a in page], on=on, kind=kind) if page else {}
+        context = {**self.get_serializer_context(), "as_of": on, "balances": rows, "kinds": kinds}
+        data = BalanceSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("编制划转列表")),
+    retrieve=extend_schema(summary=_("一笔编制划转")),
+)
+class TransferViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Transfer.objects.select_related(
+        "from_account__unit",
+        "from_account__jurisdiction",
+        "to_account__unit",
+        "to_account__jurisdiction",
+        "decision",
+        "event",
+    ).order_by("date", "id")
+    serializer_class = TransferSerializer
+    filterset_class = TransferFilterSet
+    csv_filename = "transfers"
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("实有人数报告列表")),
+    retrieve=extend_schema(summary=_("一份实有人数报告")),
+    create=extend_schema(
+        summary=_("报送实有人数"),
+        request=HeadcountInputSerializer,
+        responses={201: HeadcountSerializer, 200: HeadcountSerializer},
+    ),
+)
+class HeadcountViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Headcount reports. POST needs the ``staffing.add_headcountreport`` permission; the
+    same figure reported twice is accepted once (200), a different one is refused (400)."""
+
+    queryset = HeadcountReport.objects.select_related("unit").order_by("unit__key", "kind", "as_of")
+    serializer_class = HeadcountSerializer
+    filterset_class = HeadcountFilterSet
+    write_permission = "staffing.add_headcountreport"
+    csv_filename = "headcounts"
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return HeadcountInputSerializer
+        return HeadcountSerializer
+
+    def create(self, request, *args, **kwargs):
+        incoming = HeadcountInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = incoming.validated_data
+        unit = Unit.objects.filter(key=values["unit"]).first()
+        if unit is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError(
+                {"unit": [_("机构“%(key)s”不存在。") % {"key": values["unit"][:100]}]}
+            )
+        existed = HeadcountReport.objects.filter(
+            unit=unit, kind=values["kind"], as_of=values["as_of"]
+        ).exists()
+        with audit.acting(user=request.user, request_id=getattr(request, "request_id", None)):
+            report = services.headcount_report(
+                unit=unit,
+                kind=values["kind"],
+                as_of=values["as_of"],
+                actual=values["actual"],
+                source=values["source"],
+            )
+        return Response(
+            HeadcountSerializer(report).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    def get_object(self):
+        try:
+            return self.get_queryset().get(pk=int(self.kwargs["pk"]))
+        except (HeadcountReport.DoesNotExist, ValueError, OverflowError):
+            raise Http404 from None
