@@ -136,6 +136,7 @@ class Importer:
         self.registered_ids: list[int] = []
         self.event_rows: dict[str, Row] = {}
         self.sheets: dict[str, Sheet] = {}
+        self.registry_refused = False  # the approval of the workbook's decisions failed
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -747,6 +748,7 @@ class Importer:
                     lambda: services.rederive(unit_ids=self.registered_ids, action="register")
                 )
         except RegistryError as exc:
+            self.registry_refused = True
             for problem in exc.problems:
                 event, unit = problem.get("event"), problem.get("unit")
                 if event and event in self.event_rows:
@@ -798,20 +800,26 @@ class Importer:
                 return self.attempt(lambda items=items: call(items))
             except RegistryError as exc:
                 refused: set[str] = set()
+                located = []
                 for problem in exc.problems:
                     sheet, key = locate(problem)
-                    row = rows_of[sheet].get(key or "")
                     owner = problem.get("event") if sheet == "units" else key
                     if sheet == "units" and owner:
                         refused.add(owner)
                         self.refused_units.add(key or "")
                     elif key:
                         refused.add(key)
+                    located.append((problem, sheet, key))
+                for item in items:
+                    if key_of(item) in refused:
+                        self.refused_units.update(n.key for n in getattr(item, "new_units", ()))
+                for problem, sheet, key in located:
                     if (
                         problem.get("column") in ("sources", "targets")
                         and problem.get("unit") in self.refused_units
                     ):
-                        continue  # reported on the unit's own row
+                        continue  # reported on the unit's own row (or its event's)
+                    row = rows_of[sheet].get(key or "")
                     self.error(sheet, row, problem.get("column"), problem["message"], key or "")
                 remaining = [i for i in items if key_of(i) not in refused]
                 if len(remaining) == len(items):

@@ -1,17 +1,334 @@
-"""The staffing sheets of the workbook (quota_transfers, headcounts), through the services of
-``staffing``. Kept apart so that the registry sheets work on their own."""
+"""The staffing sheets of the workbook: ``quota_transfers`` and ``headcounts``, through the
+services of ``staffing`` (``transfers_post_bulk``, ``headcount_report``).
+
+Only facts are exported: explicit transfers (grants, explicit allocations of events, campaign
+recoveries and pre-collections, reallocations, returns, reversals). Default transfers of events
+are derived (``Transfer.derived``) and are derived again by the import.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from staffing import services as staffing_services
+from staffing.choices import AccountType
+from staffing.ledger import external_account, pool_accounts, unit_accounts
+from staffing.models import Account, HeadcountReport, Transfer
+from units.exceptions import RegistryError
+from units.models import Event, Jurisdiction, Unit
+from units.projection import chunked
+
+from .format import Row
+
+if TYPE_CHECKING:
+    from .importer import Importer
+
+TRANSFERS = "quota_transfers"
+HEADCOUNTS = "headcounts"
+
+
+def account_spellings(account_ids: set[int] | None = None) -> dict[int, str]:
+    """Accounts as the workbook writes them: a unit key, ``pool:CODE`` or ``external``."""
+    qs = Account.objects.all()
+    if account_ids is not None:
+        qs = qs.filter(id__in=account_ids)
+    out: dict[int, str] = {}
+    for account_id, type_, key, code in qs.values_list(
+        "id", "type", "unit__key", "jurisdiction__code"
+    ).iterator(chunk_size=5000):
+        if type_ == AccountType.UNIT:
+            out[account_id] = key
+        elif type_ == AccountType.POOL:
+            out[account_id] = f"pool:{code}"
+        else:
+            out[account_id] = "external"
+    return out
+
+
+def _transfer_rows(qs) -> list[dict[str, Any]]:
+    spell = account_spellings()
+    rows = [
+        {
+            "date": on,
+            "decision": number,
+            "event": event or "",
+            "kind": kind,
+            "amount": amount,
+            "from": spell[from_id],
+            "to": spell[to_id],
+            "reason": reason,
+        }
+        for on, number, event, kind, amount, from_id, to_id, reason in qs.values_list(
+            "date",
+            "decision__number",
+            "event__key",
+            "kind",
+            "amount",
+            "from_account_id",
+            "to_account_id",
+            "reason",
+        ).iterator(chunk_size=5000)
+    ]
+    rows.sort(
+        key=lambda r: (
+            r["date"],
+            r["decision"],
+            r["event"],
+            r["kind"],
+            r["from"],
+            r["to"],
+            r["reason"],
+            r["amount"],
+        )
+    )
+    return rows
 
 
 def export_rows() -> dict[str, list[dict[str, Any]]]:
-    return {"quota_transfers": [], "headcounts": []}
+    transfers = _transfer_rows(Transfer.objects.filter(derived=False))
+    headcounts = [
+        {"unit": key, "kind": kind, "as_of": as_of, "actual": actual}
+        for key, kind, as_of, actual in HeadcountReport.objects.order_by(
+            "unit__key", "kind", "as_of"
+        )
+        .values_list("unit__key", "kind", "as_of", "actual")
+        .iterator(chunk_size=5000)
+    ]
+    return {TRANSFERS: transfers, HEADCOUNTS: headcounts}
 
 
-def import_sheets(importer: Any) -> None:
-    """Import quota_transfers and headcounts rows (after the registry sheets)."""
-    for name in ("quota_transfers", "headcounts"):
-        for row in importer.rows(name):
-            importer.error(name, row, None, "not supported yet")
+def _signature(row: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        row["date"].isoformat(),
+        row["decision"],
+        row["event"],
+        row["kind"],
+        str(row["amount"]),
+        row["from"],
+        row["to"],
+        row["reason"],
+    )
+
+
+def import_sheets(importer: Importer) -> None:
+    import_transfers(importer)
+    import_headcounts(importer)
+
+
+def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]:
+    """Accounts by spelling, creating the accounts of units and pools that have none yet."""
+    spellings = {r.get(c) for r in rows for c in ("from", "to") if r.get(c)}
+    unit_keys = sorted(s for s in spellings if s != "external" and not s.startswith("pool:"))
+    codes = sorted(s[5:] for s in spellings if s.startswith("pool:"))
+    unit_ids: dict[str, int] = {}
+    for batch in chunked(unit_keys):
+        unit_ids.update(Unit.objects.filter(key__in=batch).values_list("key", "id"))
+    jurisdiction_ids = dict(Jurisdiction.objects.filter(code__in=codes).values_list("code", "id"))
+    by_unit = unit_accounts(unit_ids.values()) if unit_ids else {}
+    by_pool = pool_accounts(jurisdiction_ids.values()) if jurisdiction_ids else {}
+    ids = {key: by_unit[uid] for key, uid in unit_ids.items()}
+    ids.update({f"pool:{code}": by_pool[jid] for code, jid in jurisdiction_ids.items()})
+    accounts: dict[str, Account] = {}
+    loaded: dict[int, Account] = {}
+    for batch in chunked(sorted(set(ids.values()))):
+        loaded.update(Account.objects.in_bulk(batch))
+    for spelling, account_id in ids.items():
+        accounts[spelling] = loaded[account_id]
+    if "external" in spellings:
+        accounts["external"] = external_account()
+    return accounts
+
+
+def import_transfers(importer: Importer) -> None:
+    rows = importer.rows(TRANSFERS)
+    if not rows:
+        return
+    importer.load_decisions(r.get("decision") for r in rows)
+    event_keys = sorted({r.get("event") for r in rows if r.get("event")})
+    events: dict[str, Event] = {}
+    for batch in chunked(event_keys):
+        events.update((e.key, e) for e in Event.objects.filter(key__in=batch))
+    stored = Counter(
+        _signature(r)
+        for r in _transfer_rows(
+            Transfer.objects.filter(
+                derived=False,
+                decision__number__in={r.get("decision") for r in rows},
+            )
+        )
+    )
+    accounts = _resolve_accounts(importer, rows)
+    items: list[tuple[Row, staffing_services.TransferInput]] = []
+    for row in rows:
+        on = importer.date(TRANSFERS, row, "date")
+        decision = importer.decision(TRANSFERS, row, "decision", required=True)
+        amount = importer.integer(TRANSFERS, row, "amount") if row.get("amount") else None
+        if amount is None and not row.get("amount"):
+            importer.error(TRANSFERS, row, "amount", _("必须填写数量。"))
+        event = None
+        if row.get("event"):
+            event = events.get(row.get("event"))
+            if event is None and row.get("event") not in importer.event_rows:
+                importer.error(
+                    TRANSFERS,
+                    row,
+                    "event",
+                    _("事项“%(event)s”不存在。") % {"event": row.get("event")},
+                )
+        ends = {}
+        for column in ("from", "to"):
+            spelling = row.get(column)
+            account = accounts.get(spelling)
+            if account is None:
+                if spelling.startswith("pool:"):
+                    message = _("编制周转池“%(a)s”的行政区划不存在。") % {"a": spelling}
+                elif spelling in importer.refused_units:
+                    message = None  # reported on the unit's own row
+                else:
+                    message = _(
+                        "账户“%(a)s”不存在（应为机构标识、pool:行政区划代码或 external）。"
+                    ) % {"a": spelling}
+                if message:
+                    importer.error(TRANSFERS, row, column, message)
+            ends[column] = account
+        if (
+            on is None
+            or decision is None
+            or amount is None
+            or (row.get("event") and event is None)
+            or None in ends.values()
+        ):
+            continue
+        signature = (
+            on.isoformat(),
+            decision.number,
+            row.get("event"),
+            row.get("kind"),
+            str(amount),
+            row.get("from"),
+            row.get("to"),
+            row.get("reason"),
+        )
+        if stored[signature] > 0:
+            stored[signature] -= 1
+            importer.count(TRANSFERS, "skipped")
+            continue
+        items.append(
+            (
+                row,
+                staffing_services.TransferInput(
+                    date=on,
+                    kind=row.get("kind"),
+                    amount=amount,
+                    from_account=ends["from"],
+                    to_account=ends["to"],
+                    decision=decision,
+                    reason=row.get("reason"),
+                    event=event,
+                ),
+            )
+        )
+    if importer.registry_refused:
+        return  # the ledger's checks need the registry the workbook describes
+    while items:
+        try:
+            created = importer.attempt(
+                lambda items=items: staffing_services.transfers_post_bulk(
+                    rows=[t for _r, t in items]
+                )
+            )
+            importer.count(TRANSFERS, "created", len(created))
+            return
+        except RegistryError as exc:
+            refused: set[int] = set()
+            for problem in exc.problems:
+                if "row" in problem:
+                    row = items[problem["row"]][0]
+                else:
+                    row = _locate_balance_problem(problem, items)
+                importer.error(
+                    TRANSFERS, row, "amount" if problem.get("rule") else None, problem["message"]
+                )
+                if row is not None:
+                    refused.add(row.number)
+            remaining = [(r, t) for r, t in items if r.number not in refused]
+            if len(remaining) == len(items):
+                return
+            items = remaining
+
+
+def _locate_balance_problem(
+    problem: dict, items: list[tuple[Row, staffing_services.TransferInput]]
+) -> Row | None:
+    """The last transfer row, on or before the problem's date, that moves the problem's kind
+    out of (or, for holdings outside a unit's life, into) the account it names."""
+    account = str(problem.get("account") or "")
+    kind = problem.get("kind")
+    date = str(problem.get("date") or "")
+    column = "from" if problem.get("rule") == "negative" else "to"
+    candidates = [
+        row
+        for row, t in items
+        if t.kind == kind
+        and t.date.isoformat() <= date
+        and (f"（{row.get(column)}）" in account or row.get(column) == account)
+    ]
+    if not candidates and problem.get("rule") != "negative":
+        candidates = [
+            row for row, t in items if t.kind == kind and f"（{row.get(column)}）" in account
+        ]
+    return max(candidates, key=lambda r: (r.get("date"), r.number)) if candidates else None
+
+
+def import_headcounts(importer: Importer) -> None:
+    rows = importer.rows(HEADCOUNTS)
+    if not rows:
+        return
+    keys = sorted({r.get("unit") for r in rows if r.get("unit")})
+    units: dict[str, Unit] = {}
+    for batch in chunked(keys):
+        units.update((u.key, u) for u in Unit.objects.filter(key__in=batch))
+    stored: set[tuple[str, str, str, str]] = set()
+    for batch in chunked(keys):
+        stored.update(
+            (key, kind, as_of.isoformat(), str(actual))
+            for key, kind, as_of, actual in HeadcountReport.objects.filter(
+                unit__key__in=batch
+            ).values_list("unit__key", "kind", "as_of", "actual")
+        )
+    for row in rows:
+        if not importer.required(HEADCOUNTS, row, ("unit", "kind")):
+            continue
+        as_of = importer.date(HEADCOUNTS, row, "as_of")
+        actual = importer.integer(HEADCOUNTS, row, "actual")
+        unit = units.get(row.get("unit"))
+        if unit is None:
+            if row.get("unit") not in importer.refused_units:
+                importer.error(
+                    HEADCOUNTS,
+                    row,
+                    "unit",
+                    _("机构“%(unit)s”不存在。") % {"unit": row.get("unit")},
+                )
+            continue
+        if as_of is None or actual is None or importer.registry_refused:
+            continue
+        signature = (unit.key, row.get("kind"), as_of.isoformat(), str(actual))
+        if signature in stored:
+            importer.count(HEADCOUNTS, "skipped")
+            continue
+        try:
+            importer.attempt(
+                lambda unit=unit, row=row, as_of=as_of, actual=actual: (
+                    staffing_services.headcount_report(
+                        unit=unit, kind=row.get("kind"), as_of=as_of, actual=actual
+                    )
+                )
+            )
+            stored.add(signature)
+            importer.count(HEADCOUNTS, "created")
+        except RegistryError as exc:
+            importer.problems_to_errors(HEADCOUNTS, row, exc.problems)

@@ -52,6 +52,21 @@ def base_sheets() -> dict[str, str]:
             "ev-merge,包编发〔2020〕12号,merge,2021-03-31,hz1;hz2,hz,,,,,,,,,,,,,,",
             "ev-new,包编发〔2020〕12号,establish,2021-03-31,,zs,,,,,,,,,,,,,,",
         ),
+        "quota_transfers": sheet(
+            "date,decision,event,kind,amount,from,to,reason",
+            "2020-01-01,包编发〔2020〕12号,,institution,10,external,hz1,grant",
+            "2020-01-01,包编发〔2020〕12号,,institution,6,external,hz2,grant",
+            "2020-01-01,包编发〔2020〕12号,,institution,20,external,fc,grant",
+            "2020-01-01,包编发〔2020〕12号,,leader_section,2,external,fc,grant",
+            "2021-03-31,包编发〔2020〕12号,ev-merge,institution,10,hz1,hz,reform",
+            "2021-03-31,包编发〔2020〕12号,ev-merge,institution,6,hz2,pool:150200,reform",
+            "2021-03-31,包编发〔2020〕12号,,institution,5,external,zs,establish",
+        ),
+        "headcounts": sheet(
+            "unit,kind,as_of,actual",
+            "fc,institution,2020-06-30,18",
+            "hz,institution,2021-06-30,9",
+        ),
     }
 
 

@@ -56,3 +56,41 @@ def test_dry_run_writes_nothing(wb, run_import):
     assert not report.applied
     assert not Unit.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_import_posts_quota_transfers_and_headcounts(wb, run_import):
+    from staffing import selectors as staffing_selectors
+    from staffing.models import HeadcountReport, Transfer
+    from units.models import Jurisdiction
+
+    report = run_import(wb.base())
+    assert report.errors == []
+    assert report.counts["quota_transfers"] == {"created": 7, "skipped": 0}
+    assert report.counts["headcounts"] == {"created": 2, "skipped": 0}
+    after = dt.date(2021, 4, 1)
+    hz = Unit.objects.get(key="hz")
+    assert staffing_selectors.unit_balances(hz, after)["institution"] == 10
+    assert staffing_selectors.unit_balances(Unit.objects.get(key="zs"), after)["institution"] == 5
+    assert (
+        staffing_selectors.unit_balances(Unit.objects.get(key="hz1"), after).get("institution", 0)
+        == 0
+    )
+    city = Jurisdiction.objects.get(code="150200")
+    assert staffing_selectors.pool_balances(city, after)["institution"] == 6
+    assert staffing_selectors.ledger_total(after) == 0
+    assert HeadcountReport.objects.count() == 2
+    # Explicit allocations replace the merge's defaults: nothing derived for it.
+    assert not Transfer.objects.filter(derived=True, event__key="ev-merge").exists()
+    assert run_import(wb.base()).counts["quota_transfers"] == {"created": 0, "skipped": 7}
+
+
+def test_default_transfers_are_derived_not_imported(wb, run_import):
+    from staffing.models import Transfer
+
+    texts = wb.base()
+    lines = [line for line in texts["quota_transfers"].splitlines() if ",ev-merge," not in line]
+    texts["quota_transfers"] = "\n".join(lines) + "\n"
+    assert run_import(texts).errors == []
+    derived = Transfer.objects.filter(derived=True, event__key="ev-merge")
+    assert sorted(derived.values_list("amount", flat=True)) == [6, 10]
+    assert set(derived.values_list("to_account__unit__key", flat=True)) == {"hz"}

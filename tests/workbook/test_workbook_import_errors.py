@@ -208,3 +208,47 @@ def test_target_not_created_by_its_event(wb, run_import):
     )
     report = run_import(texts)
     assert ("units", 7, "established_by", "zs") in errors_of(report)
+
+
+def test_negative_amount(wb, run_import):
+    texts = add_lines(
+        wb.base(),
+        "quota_transfers",
+        "2020-02-01,包编发〔2020〕12号,,institution,-3,external,fc,grant",
+    )
+    report = run_import(texts)
+    assert errors_of(report) == [("quota_transfers", 9, None, None)]
+    assert "大于零" in report.errors[0]["message"]
+    assert_nothing_written()
+
+
+def test_overdraft_of_a_pool(wb, run_import):
+    texts = add_lines(
+        wb.base(),
+        "quota_transfers",
+        "2021-05-01,包编发〔2020〕12号,,institution,8,pool:150200,fc,reallocation",
+    )
+    report = run_import(texts)
+    assert errors_of(report) == [("quota_transfers", 9, "amount", None)]
+    message = report.errors[0]["message"]
+    assert "pool:150200" in message and "2021-05-01" in message and "-2" in message
+    assert_nothing_written()
+
+
+def test_bad_account_and_unknown_codes_in_staffing_sheets(wb, run_import):
+    texts = add_lines(
+        wb.base(),
+        "quota_transfers",
+        "2020-02-01,包编发〔2020〕12号,,institution,3,nobody,fc,grant",
+        "2020-02-01,包编发〔2020〕12号,,staff,3,external,fc,grant",
+        "2020-02-01,包编发〔2020〕12号,,institution,3,external,fc,gift",
+    )
+    add_lines(texts, "headcounts", "fc,institution,2020-06-31,3", "ghost,institution,2020-06-30,3")
+    report = run_import(texts)
+    found = errors_of(report)
+    assert ("quota_transfers", 9, "from", None) in found
+    assert {("quota_transfers", 10, None, None), ("quota_transfers", 11, None, None)} <= set(found)
+    assert ("headcounts", 4, "as_of", "fc") in found
+    assert ("headcounts", 5, "unit", "ghost") in found
+    assert any("staff" in e["message"] for e in report.errors)
+    assert any("gift" in e["message"] for e in report.errors)
