@@ -195,7 +195,7 @@ class DecisionForm(ProblemsMixin, forms.ModelForm):
         return problem.get("column") if problem.get("column") in self.Meta.fields else None
 
 
-class EventForm(ProblemsMixin, forms.ModelForm):
+class _EventForm(ProblemsMixin, forms.ModelForm):
     """One event of a draft: its units chosen with autocomplete, the attributes a change or an
     absorb sets, and the new units an establish, merge or split brings into being."""
 
@@ -221,25 +221,8 @@ class EventForm(ProblemsMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(attribute_fields("set_", birth=False))
-        for slot in range(1, NEW_UNIT_SLOTS + 1):
-            prefix = f"new{slot}_"
-            self.fields[prefix + "key"] = forms.CharField(
-                label=_("新设机构标识"), required=False, max_length=100
-            )
-            self.fields[prefix + "kind"] = forms.ChoiceField(
-                label=_("类别"),
-                choices=UnitKind.choices,
-                initial=UnitKind.INSTITUTION,
-                required=False,
-            )
-            self.fields.update(attribute_fields(prefix, birth=True))
-        user = getattr(self.request, "user", None)
-        scoped = permissions.scope_jurisdictions(Jurisdiction.objects.all(), user)
-        for name, field in self.fields.items():
-            if name.endswith("jurisdiction"):
-                field.queryset = scoped
-        if self.instance.pk:
+        _refresh_querysets(self)
+        if self.instance.pk and "key" in self.fields:
             self.fields["key"].disabled = True
             self.initial.update(self._initial_from_event(self.instance))
 
@@ -297,24 +280,63 @@ class EventForm(ProblemsMixin, forms.ModelForm):
         return "set_" + column
 
 
+def _new_unit_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    for slot in range(1, NEW_UNIT_SLOTS + 1):
+        prefix = f"new{slot}_"
+        fields[prefix + "key"] = forms.CharField(
+            label=_("新设机构标识"), required=False, max_length=100
+        )
+        fields[prefix + "kind"] = forms.ChoiceField(
+            label=_("类别"),
+            choices=UnitKind.choices,
+            initial=UnitKind.INSTITUTION,
+            required=False,
+        )
+        fields.update(attribute_fields(prefix, birth=True))
+    return fields
+
+
+EventForm = type(
+    "EventForm",
+    (_EventForm,),
+    {
+        "__module__": __name__,
+        **attribute_fields("set_", birth=False),
+        **_new_unit_fields(),
+    },
+)
+
+
+def _refresh_querysets(form: forms.BaseForm) -> None:
+    """Querysets that depend on the day and on the user: units by today's name, jurisdictions
+    within the user's scope."""
+    user = getattr(form.request, "user", None)
+    scoped = permissions.scope_jurisdictions(Jurisdiction.objects.all(), user)
+    for name, field in form.fields.items():
+        if isinstance(field, forms.ModelMultipleChoiceField | forms.ModelChoiceField):
+            if name.endswith("jurisdiction"):
+                field.queryset = scoped
+            elif field.queryset.model is NamedUnit:
+                field.queryset = named_units()
+
+
 class AttachmentForm(forms.ModelForm):
-    """A document of a decision: a PDF file."""
+    """A document of a decision (a PDF file: ``services.attachment_add`` checks it). Stored
+    attachments are removed and added again, never edited in place."""
 
     class Meta:
         model = DecisionAttachment
         fields = ["title", "file"]
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload and hasattr(upload, "read") and "file" in self.changed_data:
-            head = upload.read(5)
-            upload.seek(0)
-            if not upload.name.lower().endswith(".pdf") or head != b"%PDF-":
-                raise forms.ValidationError(_("附件必须是PDF文件。"))
-        return upload
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for field in self.fields.values():
+                field.disabled = True
 
 
-class UnitRegisterForm(ProblemsMixin, forms.ModelForm):
+class _UnitRegisterForm(ProblemsMixin, forms.ModelForm):
     """Registers a unit that existed before the registry, with its state on a date."""
 
     established_on = forms.DateField(label=_("成立日期"))
@@ -325,18 +347,20 @@ class UnitRegisterForm(ProblemsMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(attribute_fields("", birth=True))
-        self.fields["parent"].widget = _unit_widget(UnitVersion, "parent", multiple=False)
-        user = getattr(self.request, "user", None)
-        self.fields["jurisdiction"].queryset = permissions.scope_jurisdictions(
-            Jurisdiction.objects.all(), user
-        )
+        _refresh_querysets(self)
 
     def attributes(self) -> dict[str, Any]:
         return attributes_from(self.cleaned_data, "", birth=True)
 
     def registry_problems(self) -> list[dict]:
         return _pending_problems(self.request)
+
+
+UnitRegisterForm = type(
+    "UnitRegisterForm",
+    (_UnitRegisterForm,),
+    {"__module__": __name__, **attribute_fields("", birth=True)},
+)
 
 
 def with_request(form_class: type, request) -> type:

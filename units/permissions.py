@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from . import audit
 from .exceptions import RegistryError
 from .models import (
     Decision,
@@ -284,3 +286,32 @@ def check_event_scope(
         return
     check_units_in_scope(user, units, event=event)
     check_jurisdictions_in_scope(user, codes, event=event)
+
+
+# ---------------------------------------------------------------------------------------------
+# Granting and withdrawing scopes
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scope_grant(*, user: Any, jurisdiction: Jurisdiction) -> JurisdictionScope:
+    """Limit a user to a jurisdiction (and below), in addition to their other scopes."""
+    if JurisdictionScope.objects.filter(user=user, jurisdiction=jurisdiction).exists():
+        raise RegistryError(_("该用户已有此管辖范围。"))
+    scope = JurisdictionScope.objects.create(user=user, jurisdiction=jurisdiction)
+    audit.record(
+        "grant", scope, after={"user": user.get_username(), "jurisdiction": jurisdiction.code}
+    )
+    forget_scope(user)
+    return scope
+
+
+@transaction.atomic
+def scope_revoke(*, scope: JurisdictionScope) -> None:
+    audit.record(
+        "withdraw",
+        scope,
+        before={"user": scope.user.get_username(), "jurisdiction": scope.jurisdiction.code},
+    )
+    scope.delete()
+    forget_scope(scope.user)

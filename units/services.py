@@ -10,6 +10,7 @@ the unit and the reason, and leaves the database as it was.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from .choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from .exceptions import RegistryError
 from .models import (
     Decision,
+    DecisionAttachment,
     Event,
     EventParticipant,
     InstitutionCap,
@@ -1153,9 +1155,54 @@ def registry_rebuild() -> int:
     return len(derivation.versions)
 
 
+# ---------------------------------------------------------------------------------------------
+# Attachments of draft decisions
+# ---------------------------------------------------------------------------------------------
+
+
+def _attachment_snapshot(attachment: DecisionAttachment) -> dict[str, Any]:
+    return {
+        "decision": attachment.decision.number,
+        "title": attachment.title,
+        "file": attachment.file.name,
+    }
+
+
+@transaction.atomic
+def attachment_add(
+    *, decision: Decision, file: Any, title: str = "", user: Any = None
+) -> DecisionAttachment:
+    """Attach the document of a draft decision; it must be a PDF file."""
+    permissions.require(user, "units.add_decisionattachment")
+    locked = _lock_draft(decision)
+    permissions.check_decisions_in_scope(user, [locked])
+    name = os.path.basename(getattr(file, "name", "") or "")
+    head = file.read(5)
+    file.seek(0)
+    if not name.lower().endswith(".pdf") or head != b"%PDF-":
+        raise _refuse(_("附件“%(name)s”必须是PDF文件。") % {"name": name}, column="file", unit=None)
+    attachment = DecisionAttachment(decision=locked, title=(title or "").strip())
+    attachment.file.save(name, file, save=False)
+    attachment.save()
+    audit.record("attach", attachment, after=_attachment_snapshot(attachment))
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: DecisionAttachment, user: Any = None) -> None:
+    """Remove an attachment of a draft decision (the stored file is kept)."""
+    permissions.require(user, "units.delete_decisionattachment")
+    locked = _lock_draft(attachment.decision)
+    permissions.check_decisions_in_scope(user, [locked])
+    audit.record("detach", attachment, before=_attachment_snapshot(attachment))
+    attachment.delete()
+
+
 __all__ = [
     "NewUnit",
     "RegistrationInput",
+    "attachment_add",
+    "attachment_delete",
     "decision_approve",
     "decision_create",
     "decision_delete",

@@ -33,9 +33,10 @@ def create_groups(apps, schema_editor):
 
     # Permissions are normally created after the whole migrate run; the groups need them now.
     units_config = apps.get_app_config("units")
-    units_config.models_module = True
+    models_module = getattr(units_config, "models_module", None)
+    units_config.models_module = models_module or True
     create_permissions(units_config, apps=apps, verbosity=0)
-    units_config.models_module = None
+    units_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
