@@ -115,6 +115,7 @@ def build_registry(extra_institutions: int = 0) -> dict:
         attributes={"name": "市科技信息中心"},
     )
     services.decision_approve(decision=decision)
+    grant_quotas(decision)
     draft = services.decision_create(
         number="包编发〔2021〕3号", title="草稿：设立市大数据中心", issued_on=D(2021, 2, 1)
     )
@@ -132,6 +133,38 @@ def build_registry(extra_institutions: int = 0) -> dict:
         ],
     )
     return {"decision": decision, "draft": draft}
+
+
+def grant_quotas(decision) -> None:
+    """Institution quotas for the housing units, and a headcount report for one of them."""
+    from staffing import services as staffing_services
+    from staffing.ledger import external_account, unit_account
+    from units.models import Unit
+
+    grants = decision_create_grant()
+    for key, amount in [("fangguan", 20), ("gongjijin", 12), ("hezuoshe", 5)]:
+        staffing_services.transfer_post(
+            date=D(2015, 1, 1),
+            kind="institution",
+            amount=amount,
+            from_account=external_account(),
+            to_account=unit_account(Unit.objects.get(key=key).pk),
+            decision=grants,
+            reason="grant",
+        )
+    staffing_services.headcount_report(
+        unit=Unit.objects.get(key="fangchan-fuwu"),
+        kind="institution",
+        as_of=D(2021, 1, 1),
+        actual=35,
+    )
+
+
+def decision_create_grant():
+    grants = services.decision_create(
+        number="包编发〔2014〕1号", title="核定编制", issued_on=D(2014, 12, 1)
+    )
+    return services.decision_approve(decision=grants)
 
 
 @pytest.fixture

@@ -174,6 +174,16 @@ def test_predecessor_page_shows_its_successor_and_end(official_client, registry)
     assert 'href="/units/fangchan-fuwu/?as_of=2021-06-01"' in page
 
 
+def test_quota_panel_shows_balance_headcount_and_over_staffing(official_client, registry):
+    page = body(official_client.get("/units/fangchan-fuwu/?as_of=2021-06-01"))
+    quota = page.split('id="quota-h"', 1)[1].split("</section>", 1)[0]
+    assert "事业编制" in quota
+    assert '<td class="num">32</td>' in quota  # 20 + 12 moved by the merge
+    assert "35" in quota and "超编 3" in quota
+    before = body(official_client.get("/units/fangguan/?as_of=2019-01-01"))
+    assert '<td class="num">20</td>' in before.split('id="quota-h"', 1)[1]
+
+
 def test_unit_page_before_establishment(official_client, registry):
     page = body(official_client.get("/units/fangchan-fuwu/?as_of=2019-01-01"))
     assert "尚未成立" in page
@@ -297,8 +307,8 @@ def count_queries(client, url) -> int:
     [
         ("/units/?as_of=2021-06-01", 10),
         ("/units/?as_of=2021-06-01&q=市&format=csv", 8),
-        ("/units/fangchan-fuwu/?as_of=2021-06-01", 16),
-        ("/units/extra-0001/?as_of=2021-06-01", 16),
+        ("/units/fangchan-fuwu/?as_of=2021-06-01", 22),
+        ("/units/extra-0001/?as_of=2021-06-01", 22),
         ("/departments/zhujian/?as_of=2021-06-01", 10),
         ("/changes/?from=2020-01-01&to=2021-03-31", 12),
         (DASHBOARD, 16),
