@@ -137,7 +137,7 @@ DECISIONS: dict[str, DecisionSpec] = {
     ),
 }
 # Entered in this order (not the order of their dates; a unit is created before it is used), and approved in ``APPROVAL_ORDER``.
-ENTRY_ORDER = ["d2019", "final", "batch2", "zjj", "district", "batch1", "tech", "draft"]
+ENTRY_ORDER = ["d2019", "batch1", "final", "zjj", "batch2", "district", "tech", "draft"]
 APPROVAL_ORDER = [["final"], ["d2019"], ["batch1", "batch2", "zjj", "tech", "district"]]
 
 # ---------------------------------------------------------------------------------------------
@@ -339,6 +339,26 @@ NAMED: dict[str, list[str]] = {
         "包头市非物质文化遗产保护中心",
         "包头市五当召文物保护所",
         "包头市文艺创作研究所",
+    ],
+    "bt-wjw": [
+        "包头市疾病预防控制中心",
+        "包头市卫生监督所",
+        "包头市妇幼保健院",
+        "包头市中心血站",
+        "包头市急救中心",
+        "包头市卫生健康信息中心",
+        "包头市职业病防治院",
+        "包头市精神卫生中心",
+        "包头市传染病医院",
+        "包头市中医蒙医医院",
+        "包头市卫生学校",
+        "包头市健康教育所",
+        "包头市卫生健康事务服务中心",
+        "包头市药品集中采购服务中心",
+        "包头市老龄工作服务中心",
+        "包头市医疗保健服务中心",  # 15 split in two; one part then merged with 16
+        "包头市卫生健康人才服务中心",
+        "包头市计划生育药具管理站",
     ],
     "bt-jgj": [
         "包头市人民政府招待所",
@@ -668,6 +688,29 @@ class _DepartmentPlanner:
             note="经营类事业单位，待消化",
         )
         self.count["bt-jgj"] -= 1
+        # A split, then a merge of one of its parts: lineage two levels deep.
+        rng = random.Random("wjw")
+        care = self.take("bt-wjw", 15)
+        self.event(
+            "batch1",
+            EventType.SPLIT,
+            sources=[care],
+            new_units=[
+                self.new_unit("bt-wjw", "bt-wjw-cadre-care", "包头市干部保健服务中心", rng),
+                self.new_unit("bt-wjw", "bt-wjw-quality", "包头市医疗质量控制中心", rng),
+            ],
+            note="分设",
+        )
+        self.attrs["bt-wjw-quality"] = {"name": "包头市医疗质量控制中心"}
+        self.count["bt-wjw"] += 1
+        self.merge(
+            "batch2",
+            "bt-wjw",
+            ["bt-wjw-quality", self.take("bt-wjw", 16)],
+            "bt-wjw-development",
+            "包头市卫生健康发展服务中心",
+            rng,
+        )
         film = self.take("bt-wlj", 10)
         self.attrs[film].update(category=Category.BUSINESS, funding=Funding.SELF)
         self.event("final", EventType.TRANSFORM, sources=[film], note="转企改制")

@@ -48,6 +48,7 @@ def test_plan_has_the_reform_mix():
         EventType.MERGE,
         EventType.ABSORB,
         EventType.CHANGE,
+        EventType.SPLIT,
     } <= types
     changes = [e["attributes"] for e in events if e["type"] == EventType.CHANGE]
     assert any("name" in a for a in changes)  # rename
@@ -139,6 +140,13 @@ def test_registry_state_of_the_demo(loaded):
     merged = Unit.objects.get(key="bt-zjj-housing")
     lineage = selectors.unit_lineage(unit=merged)
     assert len(lineage.ancestors) == 5
+    # A split, then a merge of one of its parts: the lineage is two levels deep.
+    developed = selectors.unit_lineage(unit=Unit.objects.get(key="bt-wjw-development"))
+    assert developed.ancestors == {
+        Unit.objects.get(key="bt-wjw-quality").pk: 1,
+        Unit.objects.get(key="bt-wjw-17").pk: 1,
+        Unit.objects.get(key="bt-wjw-16").pk: 2,
+    }
     assert Event.objects.filter(decision__number=demo.DEMO_MARKER_DECISION).count() > 10
     assert UnitVersion.objects.filter(kind=UnitKind.DEPARTMENT).count() >= 58
 
