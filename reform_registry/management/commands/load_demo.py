@@ -6,7 +6,7 @@ Steps, each a function others extend:
    (``reform_registry.demo``);
 2. every step of ``EXTRA_STEPS`` whose module and function exist — the staffing ledger adds
    its grants, headcounts and recovery campaign in ``staffing.demo.load_staffing_demo()``;
-3. ``create_demo_users()`` — the administrator (and, as they are added, one user per role).
+3. ``create_demo_users()`` — the administrator and one user per role (``DEMO_USERS``).
 
 Running it again changes nothing in the registry and says so.
 """
@@ -21,12 +21,16 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import CommandError
 from django.db import transaction
 
 from reform_registry import demo
+from units import roles
 from units.audit import RegistryCommand
 from units.exceptions import RegistryError
+from units.models import Jurisdiction
+from units.permissions import scope_grant
 
 # (module, function) run after the registry is loaded, when they exist. Each is called with no
 # arguments inside the demo's transaction and returns a short description (or None).
@@ -65,14 +69,39 @@ def create_demo_users() -> list[tuple[str, str | None, str]]:
     if not settings.DEBUG:
         return users
     user_model = get_user_model()
-    existing = user_model.objects.filter(username="admin").first()
-    if existing is not None:
-        users.append(("admin", None, "超级管理员（已存在，密码未改变）"))
-        return users
-    password = secrets.token_urlsafe(12)
-    user_model.objects.create_superuser(username="admin", email="", password=password)
-    users.append(("admin", password, "超级管理员"))
+    for username, role, staff, scope, label in DEMO_USERS:
+        if user_model.objects.filter(username=username).exists():
+            users.append((username, None, label + "（已存在，密码未改变）"))
+            continue
+        password = secrets.token_urlsafe(12)
+        if role is None:
+            user_model.objects.create_superuser(username=username, email="", password=password)
+        else:
+            user = user_model.objects.create_user(
+                username=username, email="", password=password, is_staff=staff
+            )
+            user.groups.set(Group.objects.filter(name=role))
+            if role == roles.API_CLIENT:  # a write client: may push headcount reports
+                user.user_permissions.set(
+                    Permission.objects.filter(
+                        content_type__app_label="staffing", codename="add_headcountreport"
+                    )
+                )
+            if scope:
+                scope_grant(user=user, jurisdiction=Jurisdiction.objects.get(code=scope))
+        users.append((username, password, label))
     return users
+
+
+# (username, role group or None for the superuser, staff, jurisdiction scope, what it is for)
+DEMO_USERS: list[tuple[str, str | None, bool, str | None, str]] = [
+    ("admin", None, True, None, "超级管理员"),
+    ("clerk", roles.CLERK, True, None, "录入员：在管理后台录入改革决定草稿"),
+    ("approver", roles.APPROVER, True, None, "审批员：预览、批准和撤回改革决定"),
+    ("official", roles.OFFICIAL, True, None, "查阅人员：只读页面、管理后台只读和接口"),
+    ("api-client", roles.API_CLIENT, False, None, "接口客户端：只读接口，可报送实有人数"),
+    ("clerk-kdl", roles.CLERK, True, "150203", "昆都仑区录入员：只能处理昆都仑区及以下的机构"),
+]
 
 
 class Command(RegistryCommand):
