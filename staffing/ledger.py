@@ -119,6 +119,23 @@ def account_labels(account_ids: Iterable[int]) -> dict[int, str]:
     return labels
 
 
+def account_short_labels(account_ids: Iterable[int]) -> dict[int, str]:
+    """Accounts as written in the workbook: a unit key, ``pool:CODE`` or ``external``."""
+    labels: dict[int, str] = {}
+    for batch in chunked(sorted(set(account_ids))):
+        for account_id, type_, key, code in Account.objects.filter(id__in=batch).values_list(
+            "id", "type", "unit__key", "jurisdiction__code"
+        ):
+            labels[account_id] = (
+                key
+                if type_ == AccountType.UNIT
+                else f"pool:{code}"
+                if type_ == AccountType.POOL
+                else "external"
+            )
+    return labels
+
+
 def resolve_account(label: str, *, create: bool = True) -> Account | None:
     """An account from its workbook spelling: a unit key, ``pool:CODE`` or ``external``."""
     from units.models import Jurisdiction

@@ -33,6 +33,7 @@ from units.projection import chunked
 from .choices import AccountType, CampaignStatus, QuotaKindCode, Rounding, TransferReason
 from .ledger import (
     account_labels,
+    account_short_labels,
     daily_moves,
     ledger_problems,
     pool_accounts,
@@ -59,20 +60,29 @@ def _kind_label(code: str) -> str:
         return code
 
 
-def transfer_snapshot(transfer: Transfer) -> dict[str, Any]:
-    labels = account_labels([transfer.from_account_id, transfer.to_account_id])
+def _snapshot(
+    transfer: Transfer, labels: dict[int, str], numbers: dict[int, str], keys: dict[int, str]
+) -> dict[str, Any]:
     return {
         "date": transfer.date.isoformat(),
         "kind": transfer.kind,
         "amount": transfer.amount,
         "from": labels.get(transfer.from_account_id),
         "to": labels.get(transfer.to_account_id),
-        "decision": transfer.decision.number if transfer.decision_id else None,
-        "event": transfer.event.key if transfer.event_id else None,
+        "decision": numbers.get(transfer.decision_id),
+        "event": keys.get(transfer.event_id) if transfer.event_id else None,
         "reason": transfer.reason,
         "planned": transfer.planned,
         "reverses": transfer.reverses_id,
     }
+
+
+def transfer_snapshot(transfer: Transfer) -> dict[str, Any]:
+    """What the audit trail records of a transfer (accounts as written in the workbook)."""
+    labels = account_short_labels([transfer.from_account_id, transfer.to_account_id])
+    numbers = {transfer.decision_id: transfer.decision.number}
+    keys = {transfer.event_id: transfer.event.key} if transfer.event_id else {}
+    return _snapshot(transfer, labels, numbers, keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,71 +459,9 @@ def _check_transfer_authority(
     return planned
 
 
-@transaction.atomic
-def transfer_post(
-    *,
-    date: dt.date,
-    kind: str,
-    amount: int,
-    from_account: Account,
-    to_account: Account,
-    decision: Decision,
-    reason: str,
-    event: Event | None = None,
-    note: str = "",
-) -> Transfer:
-    """Post one transfer authorised by a decision.
-
-    Without an event the decision must be approved. With an event, the transfer is an explicit
-    allocation of that event (it replaces the event's default for its kind): dated on the
-    event's date, out of one of its sources, and stored as planned until the event's decision
-    is approved.
-    """
-    number = _check_transfer_input(
-        date=date,
-        kind=kind,
-        amount=amount,
-        reason=reason,
-        from_account=from_account,
-        to_account=to_account,
-    )
-    if decision is None:
-        raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
-    decision = Decision.objects.get(pk=decision.pk)
-    if event is not None:
-        event = Event.objects.select_related("decision").get(pk=event.pk)
-        source_ids = set(
-            event.participants.filter(role=ParticipantRole.SOURCE).values_list("unit_id", flat=True)
-        )
-    else:
-        source_ids = set()
-    planned = _check_transfer_authority(
-        decision=decision, event=event, date=date, from_account=from_account, source_ids=source_ids
-    )
-    _lock([from_account.pk, to_account.pk])
-    transfer = Transfer.objects.create(
-        date=date,
-        kind=kind,
-        amount=number,
-        from_account=from_account,
-        to_account=to_account,
-        decision=decision,
-        event=event,
-        reason=reason,
-        planned=planned,
-        note=note,
-    )
-    if not planned:
-        touched = {from_account.pk, to_account.pk}
-        touched |= _follow(_unit_ids_of(touched), date)
-        _raise_ledger_problems(ledger_problems(sorted(touched), since=date))
-    audit.record("create", transfer, after=transfer_snapshot(transfer))
-    return transfer
-
-
 @dataclass
 class TransferInput:
-    """One transfer of ``transfers_post_bulk``."""
+    """One transfer to post (see ``transfers_post_bulk``)."""
 
     date: dt.date
     kind: str
@@ -526,33 +474,66 @@ class TransferInput:
     note: str = ""
 
 
+def _event_rule(row: TransferInput, decision: Decision, event: Event | None, sources: set) -> bool:
+    """Check an event's explicit transfer; returns whether it is planned (decision not yet
+    approved). Without an event the decision must be approved."""
+    if event is None:
+        if decision.status != DecisionStatus.APPROVED:
+            raise RegistryError(
+                _("决定 %(number)s 尚未批准（%(status)s），不能据此划转编制。")
+                % {"number": decision.number, "status": decision.get_status_display()},
+                decision=decision.number,
+            )
+        return False
+    if event.decision_id != decision.pk:
+        raise RegistryError(
+            _("事项 %(event)s 属于决定 %(d1)s，不属于 %(d2)s。")
+            % {"event": event.key, "d1": event.decision.number, "d2": decision.number},
+            event=event.key,
+        )
+    if row.date != event.effective_on:
+        raise RegistryError(
+            _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。")
+            % {
+                "event": event.key,
+                "on": event.effective_on.isoformat(),
+                "date": row.date.isoformat(),
+            },
+            event=event.key,
+            date=row.date.isoformat(),
+        )
+    if row.from_account.unit_id not in sources:
+        raise RegistryError(
+            _("事项 %(event)s 的划转必须从该事项的来源机构转出。") % {"event": event.key},
+            event=event.key,
+        )
+    return decision.status != DecisionStatus.APPROVED
+
+
 @transaction.atomic
 def transfers_post_bulk(*, rows: Sequence[TransferInput]) -> list[Transfer]:
-    """Post many transfers at once with the checks of ``transfer_post``.
+    """Post many transfers at once: every row is checked, all are written, the defaults that
+    depend on them are re-derived once, and the invariants are checked once on every account
+    touched. Any problem refuses them all (the problems name the row, unit, date and amount).
 
-    Every row is checked and every problem reported together (each problem carries ``row``, the
-    index of its row); then all are written in one insert, the default transfers that depend on
-    them are re-derived once, and the invariants are checked once over every account touched
-    (an overdraft names the account, the date and the amount)."""
-    if not rows:
-        return []
+    Without an event a row's decision must be approved. With an event, the row is an explicit
+    allocation of that event (it replaces the event's default for its kind): dated on the
+    event's date, out of one of its sources, and stored as planned until the event's decision
+    is approved.
+    """
+    problems: list[dict] = []
     decisions = {
         d.pk: d for d in Decision.objects.filter(pk__in={r.decision.pk for r in rows if r.decision})
     }
     event_ids = {r.event.pk for r in rows if r.event is not None}
-    events: dict[int, Event] = {}
-    source_ids: dict[int, set[int]] = defaultdict(set)
-    for batch in chunked(sorted(event_ids)):
-        events.update(
-            (e.pk, e) for e in Event.objects.filter(pk__in=batch).select_related("decision")
-        )
-        for event_id, unit_id in EventParticipant.objects.filter(
-            event_id__in=batch, role=ParticipantRole.SOURCE
-        ).values_list("event_id", "unit_id"):
-            source_ids[event_id].add(unit_id)
-    problems: list[dict] = []
+    events = {e.pk: e for e in Event.objects.filter(pk__in=event_ids).select_related("decision")}
+    sources: dict[int, set[int]] = defaultdict(set)
+    for event_id, unit_id in EventParticipant.objects.filter(
+        event_id__in=event_ids, role=ParticipantRole.SOURCE
+    ).values_list("event_id", "unit_id"):
+        sources[event_id].add(unit_id)
     prepared: list[Transfer] = []
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows, start=1):
         try:
             number = _check_transfer_input(
                 date=row.date,
@@ -564,68 +545,85 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput]) -> list[Transfer]:
             )
             if row.decision is None:
                 raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
+            decision = decisions[row.decision.pk]
             event = events[row.event.pk] if row.event is not None else None
-            planned = _check_transfer_authority(
-                decision=decisions[row.decision.pk],
-                event=event,
-                date=row.date,
-                from_account=row.from_account,
-                source_ids=source_ids[event.pk] if event is not None else set(),
+            planned = _event_rule(
+                row, decision, event, sources.get(row.event.pk, set()) if event else set()
             )
         except RegistryError as exc:
-            problems.extend({**p, "row": index} for p in exc.problems)
+            problems += [{**p, "row": index} for p in exc.problems]
             continue
         prepared.append(
             Transfer(
                 date=row.date,
                 kind=row.kind,
                 amount=number,
-                from_account=row.from_account,
-                to_account=row.to_account,
-                decision=row.decision,
-                event=row.event,
+                from_account_id=row.from_account.pk,
+                to_account_id=row.to_account.pk,
+                decision_id=decision.pk,
+                event_id=event.pk if event else None,
                 reason=row.reason,
                 planned=planned,
                 note=row.note,
             )
         )
     if problems:
-        raise RegistryError(
-            _("编制划转被拒绝：%(n)d 个问题。") % {"n": len(problems)}, problems=problems
+        message = (
+            problems[0]["message"]
+            if len(problems) == 1
+            else _("编制划转被拒绝：共 %(n)d 个问题，第一个：%(first)s")
+            % {"n": len(problems), "first": problems[0]["message"]}
         )
-    accounts = {t.from_account_id for t in prepared} | {t.to_account_id for t in prepared}
-    _lock(accounts)
-    created = Transfer.objects.bulk_create(prepared, batch_size=2000)
+        raise RegistryError(message, problems=problems)
+    if not prepared:
+        return []
+    _lock({t.from_account_id for t in prepared} | {t.to_account_id for t in prepared})
+    created = Transfer.objects.bulk_create(prepared, batch_size=5000)
+    if created and created[0].pk is None:  # backends that do not return ids
+        raise RuntimeError("bulk_create must return ids")
     counted = [t for t in created if not t.planned]
     if counted:
         since = min(t.date for t in counted)
         touched = {t.from_account_id for t in counted} | {t.to_account_id for t in counted}
         touched |= _follow(_unit_ids_of(touched), since)
         _raise_ledger_problems(ledger_problems(sorted(touched), since=since))
-    labels = account_labels(accounts)
-    audit.record_many(
-        "create",
-        [
-            (
-                t,
-                None,
-                {
-                    "date": t.date.isoformat(),
-                    "kind": t.kind,
-                    "amount": t.amount,
-                    "from": labels.get(t.from_account_id),
-                    "to": labels.get(t.to_account_id),
-                    "decision": row.decision.number,
-                    "event": row.event.key if row.event is not None else None,
-                    "reason": t.reason,
-                    "planned": t.planned,
-                    "reverses": None,
-                },
-            )
-            for t, row in zip(created, rows, strict=True)
-        ],
+    labels = account_short_labels(
+        {t.from_account_id for t in created} | {t.to_account_id for t in created}
     )
+    numbers = {pk: d.number for pk, d in decisions.items()}
+    keys = {pk: e.key for pk, e in events.items()}
+    audit.record_many("create", [(t, None, _snapshot(t, labels, numbers, keys)) for t in created])
     return created
+
+
+def transfer_post(
+    *,
+    date: dt.date,
+    kind: str,
+    amount: int,
+    from_account: Account,
+    to_account: Account,
+    decision: Decision,
+    reason: str,
+    event: Event | None = None,
+    note: str = "",
+) -> Transfer:
+    """Post one transfer authorised by a decision (the rules of ``transfers_post_bulk``)."""
+    return transfers_post_bulk(
+        rows=[
+            TransferInput(
+                date=date,
+                kind=kind,
+                amount=amount,
+                from_account=from_account,
+                to_account=to_account,
+                decision=decision,
+                reason=reason,
+                event=event,
+                note=note,
+            )
+        ]
+    )[0]
 
 
 @transaction.atomic
@@ -684,73 +682,137 @@ def transfer_reverse(
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass
+class HeadcountInput:
+    """One headcount report (see ``headcounts_report_bulk``)."""
+
+    unit: Unit
+    kind: str
+    as_of: dt.date
+    actual: int
+    source: str = ""
+
+
+def _clean_actual(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    return int(str(value).strip())
+
+
 @transaction.atomic
+def headcounts_report_bulk(*, rows: Sequence[HeadcountInput]) -> list[HeadcountReport]:
+    """Record many headcount reports at once (set-based). A report identical to a stored one
+    changes nothing; a different figure for the same unit, kind and date is refused, as is a
+    report for a date on which the unit does not exist. Any problem refuses them all."""
+    problems: list[dict] = []
+    unit_ids = sorted({r.unit.pk for r in rows})
+    spans: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    stored: dict[tuple[int, str, dt.date], HeadcountReport] = {}
+    for batch in chunked(unit_ids):
+        for unit_id, start, end in UnitVersion.objects.filter(unit_id__in=batch).values_list(
+            "unit_id", "valid_from", "valid_to"
+        ):
+            spans[unit_id].append((start, end))
+        for report in HeadcountReport.objects.filter(unit_id__in=batch):
+            stored[(report.unit_id, report.kind, report.as_of)] = report
+    result: list[HeadcountReport | None] = []
+    new: dict[tuple[int, str, dt.date], HeadcountReport] = {}
+    for index, row in enumerate(rows, start=1):
+        where = {"row": index, "unit": row.unit.key, "date": str(row.as_of)}
+
+        def bad(message: str, where: dict = where) -> None:
+            problems.append({**where, "message": message})
+            result.append(None)
+
+        if row.kind not in QuotaKindCode.values:
+            bad(
+                _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
+                % {"kind": row.kind, "codes": ", ".join(QuotaKindCode.values)}
+            )
+            continue
+        try:
+            actual = _clean_actual(row.actual)
+        except ValueError:
+            bad(_("实有人数应为非负整数，而不是“%(v)s”。") % {"v": row.actual})
+            continue
+        if actual < 0:
+            bad(
+                _("机构 %(unit)s 在 %(date)s 的实有人数不能为负数（%(v)d）。")
+                % {"unit": row.unit.key, "date": row.as_of.isoformat(), "v": actual}
+            )
+            continue
+        if not any(
+            start <= row.as_of and (end is None or row.as_of < end)
+            for start, end in spans.get(row.unit.pk, ())
+        ):
+            bad(
+                _("机构 %(unit)s 在 %(date)s 不存在（尚未成立或已终止）。")
+                % {"unit": row.unit.key, "date": row.as_of.isoformat()}
+            )
+            continue
+        key = (row.unit.pk, row.kind, row.as_of)
+        existing = stored.get(key) or new.get(key)
+        if existing is not None:
+            if existing.actual != actual:
+                bad(
+                    _(
+                        "机构 %(unit)s 在 %(date)s 已报告%(kind)s实有人数 %(old)d，与 %(new)d 不一致。"
+                    )
+                    % {
+                        "unit": row.unit.key,
+                        "date": row.as_of.isoformat(),
+                        "kind": _kind_label(row.kind),
+                        "old": existing.actual,
+                        "new": actual,
+                    }
+                )
+                continue
+            result.append(existing)
+            continue
+        report = HeadcountReport(
+            unit=row.unit, kind=row.kind, as_of=row.as_of, actual=actual, source=row.source
+        )
+        new[key] = report
+        result.append(report)
+    if problems:
+        message = (
+            problems[0]["message"]
+            if len(problems) == 1
+            else _("实有人数被拒绝：共 %(n)d 个问题，第一个：%(first)s")
+            % {"n": len(problems), "first": problems[0]["message"]}
+        )
+        raise RegistryError(message, problems=problems)
+    created = HeadcountReport.objects.bulk_create(list(new.values()), batch_size=5000)
+    audit.record_many(
+        "create",
+        [
+            (
+                r,
+                None,
+                {
+                    "unit": r.unit.key,
+                    "kind": r.kind,
+                    "as_of": r.as_of.isoformat(),
+                    "actual": r.actual,
+                    "source": r.source,
+                },
+            )
+            for r in created
+        ],
+    )
+    return [r for r in result if r is not None]
+
+
 def headcount_report(
     *, unit: Unit, kind: str, as_of: dt.date, actual: int, source: str = ""
 ) -> HeadcountReport:
     """Record the actual staff of a unit for a kind on a date. Reporting the same figure twice
     changes nothing; a different figure for the same unit, kind and date is refused."""
-    if kind not in QuotaKindCode.values:
-        raise RegistryError(
-            _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
-            % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
-        )
-    if isinstance(actual, bool) or not isinstance(actual, int):
-        try:
-            actual = int(str(actual).strip())
-        except ValueError:
-            raise RegistryError(
-                _("实有人数应为非负整数，而不是“%(v)s”。") % {"v": actual}
-            ) from None
-    if actual < 0:
-        raise RegistryError(
-            _("机构 %(unit)s 在 %(date)s 的实有人数不能为负数（%(v)d）。")
-            % {"unit": unit.key, "date": as_of.isoformat(), "v": actual},
-            unit=unit.key,
-            date=as_of.isoformat(),
-            amount=actual,
-        )
-    if not UnitVersion.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=as_of), unit=unit, valid_from__lte=as_of
-    ).exists():
-        raise RegistryError(
-            _("机构 %(unit)s 在 %(date)s 不存在（尚未成立或已终止）。")
-            % {"unit": unit.key, "date": as_of.isoformat()},
-            unit=unit.key,
-            date=as_of.isoformat(),
-        )
-    existing = HeadcountReport.objects.filter(unit=unit, kind=kind, as_of=as_of).first()
-    if existing is not None:
-        if existing.actual == actual:
-            return existing
-        raise RegistryError(
-            _("机构 %(unit)s 在 %(date)s 已报告%(kind)s实有人数 %(old)d，与 %(new)d 不一致。")
-            % {
-                "unit": unit.key,
-                "date": as_of.isoformat(),
-                "kind": _kind_label(kind),
-                "old": existing.actual,
-                "new": actual,
-            },
-            unit=unit.key,
-            date=as_of.isoformat(),
-            amount=actual,
-        )
-    report = HeadcountReport.objects.create(
-        unit=unit, kind=kind, as_of=as_of, actual=actual, source=source
-    )
-    audit.record(
-        "create",
-        report,
-        after={
-            "unit": unit.key,
-            "kind": kind,
-            "as_of": as_of.isoformat(),
-            "actual": actual,
-            "source": source,
-        },
-    )
-    return report
+    return headcounts_report_bulk(
+        rows=[HeadcountInput(unit=unit, kind=kind, as_of=as_of, actual=actual, source=source)]
+    )[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1066,6 +1128,10 @@ def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> Recover
 
 
 __all__ = [
+    "HeadcountInput",
+    "TransferInput",
+    "transfers_post_bulk",
+    "headcounts_report_bulk",
     "campaign_apply",
     "campaign_preview",
     "campaign_reverse",

@@ -247,3 +247,92 @@ def test_revoking_the_establishment_of_a_unit_holding_quotas_is_refused(ledger):
     ledger.grant(Unit.objects.get(key="n"), 3, on=D(2019, 2, 1))
     with pytest.raises(RegistryError, match="不存在"):
         unit_services.decision_revoke(decision=decision)
+
+
+def test_bulk_posts_a_grant_and_the_split_allocation_together(ledger):
+    from staffing.ledger import external_account
+    from staffing.services import TransferInput, transfers_post_bulk
+
+    a = ledger.unit("a")
+    decision = ledger.decision(approved=False)
+    event = ledger.event(decision, "s1", "split", ON, sources=[a], new=["s1a", "s1b"])
+    unit_services.decision_approve(decision=decision)
+    first, second = Unit.objects.get(key="s1a"), Unit.objects.get(key="s1b")
+    grant_decision = ledger.decision()
+
+    def row(src, dst, amount, on, **kw):
+        return TransferInput(
+            date=on,
+            kind="institution",
+            amount=amount,
+            from_account=src,
+            to_account=dst,
+            decision=kw.pop("decision", grant_decision),
+            reason=kw.pop("reason", "grant"),
+            **kw,
+        )
+
+    # One at a time neither can be posted: the grant leaves the split source holding quotas,
+    # the allocation alone overdraws it. Together they can.
+    with pytest.raises(RegistryError, match="分设"):
+        ledger.grant(a, 6, decision=grant_decision)
+    transfers_post_bulk(
+        rows=[
+            row(external_account(), ledger.account(a), 6, D(2015, 1, 1)),
+            row(
+                ledger.account(a),
+                ledger.account(first),
+                5,
+                ON,
+                decision=decision,
+                event=event,
+                reason="reform",
+            ),
+            row(
+                ledger.account(a),
+                ledger.account(second),
+                1,
+                ON,
+                decision=decision,
+                event=event,
+                reason="reform",
+            ),
+        ]
+    )
+    assert held(first) == 5 and held(second) == 1 and held(a) == 0
+    assert ledger_total() == 0
+
+
+def test_bulk_refusal_lists_every_bad_row_and_writes_nothing(ledger):
+    from staffing.ledger import external_account
+    from staffing.services import TransferInput, transfers_post_bulk
+
+    a = ledger.unit("a")
+    decision = ledger.decision()
+    rows = [
+        TransferInput(
+            D(2015, 1, 1),
+            "institution",
+            1,
+            external_account(),
+            ledger.account(a),
+            decision,
+            "grant",
+        ),
+        TransferInput(
+            D(2015, 1, 1), "bogus", 1, external_account(), ledger.account(a), decision, "grant"
+        ),
+        TransferInput(
+            D(2015, 1, 1),
+            "institution",
+            0,
+            external_account(),
+            ledger.account(a),
+            decision,
+            "grant",
+        ),
+    ]
+    with pytest.raises(RegistryError) as err:
+        transfers_post_bulk(rows=rows)
+    assert [p["row"] for p in err.value.problems] == [2, 3]
+    assert not Transfer.objects.exists()
