@@ -80,6 +80,8 @@ class Diagram:
     links: list[Link] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
     marker_x: float | None = None  # the as-of date, when inside the axis
+    ancestors: list[Node] = field(default_factory=list)  # nearest last
+    descendants: list[Node] = field(default_factory=list)  # nearest first
 
 
 def text_width(text: str, size: float = 13) -> float:
@@ -183,12 +185,13 @@ def layout(nodes: list[Node], edges: list[Edge], *, on: dt.date, width: float = 
         x = scale(edge.on)
         y1 = TOP + rows[edge.predecessor] * ROW_HEIGHT + ROW_HEIGHT - 6 - BAR_HEIGHT / 2
         y2 = TOP + rows[edge.successor] * ROW_HEIGHT + ROW_HEIGHT - 6 - BAR_HEIGHT / 2
-        bend = 14 if y2 >= y1 else -14
-        path = (
-            f"M{x - 10:.1f},{y1:.1f} C{x + 4:.1f},{y1:.1f} {x - 4:.1f},{y2 - bend:.1f} "
-            f"{x:.1f},{y2 - BAR_HEIGHT / 2 * (1 if y2 >= y1 else -1):.1f}"
-        )
+        # From the end of the predecessor's bar, down (or up) to the edge of the successor's.
+        down = y2 >= y1
+        end_y = y2 - (BAR_HEIGHT / 2 + 1) * (1 if down else -1)
+        path = f"M{x - 8:.1f},{y1:.1f} L{x:.1f},{y1:.1f} L{x:.1f},{end_y:.1f}"
         diagram.links.append(Link(edge=edge, path=path, x=x, y1=y1, y2=y2))
     if lo <= on <= hi:
         diagram.marker_x = scale(on)
+    diagram.ancestors = [n for n in ordered if n.depth < 0]
+    diagram.descendants = [n for n in ordered if n.depth > 0]
     return diagram

@@ -135,3 +135,18 @@ def test_department_bars_and_percent():
     assert percent(Decimal("0.4094")) == "40.94%"
     assert percent(Decimal("0.4100")) == "41%"
     assert percent(None) == "—"
+
+
+def test_text_alternative_lists_ancestors_and_descendants():
+    nodes, edges = merge_lineage()
+    diagram = layout(nodes, edges, on=D(2021, 6, 1))
+    assert {n.id for n in diagram.ancestors} == {1, 2}
+    assert [n.id for n in diagram.descendants] == [4]
+
+
+def test_connectors_run_from_predecessor_row_to_successor_row():
+    nodes, edges = merge_lineage()
+    diagram = layout(nodes, edges, on=D(2021, 6, 1))
+    for link in diagram.links:
+        assert link.path.startswith("M") and f"L{link.x:.1f}," in link.path
+        assert link.y1 < link.y2
