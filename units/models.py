@@ -190,7 +190,11 @@ class UnitVersion(models.Model):
         _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code]
     )
     jurisdiction = models.ForeignKey(
-        Jurisdiction, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="+"
+        Jurisdiction,
+        verbose_name=_("行政区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # units_version_juris_kind_asof starts with it
     )
     parent = models.ForeignKey(
         Unit,
@@ -199,6 +203,7 @@ class UnitVersion(models.Model):
         null=True,
         blank=True,
         related_name="child_versions",
+        db_index=False,  # units_version_parent_asof starts with it
     )
     category = models.CharField(
         _("事业单位类别"), max_length=20, choices=Category.choices, blank=True
@@ -286,12 +291,15 @@ class UnitVersion(models.Model):
             ),
         ]
         indexes = [
-            # As-of counts and lists: kind + jurisdiction, then the interval.
+            # As-of counts and lists: jurisdiction + kind, then the interval (it also serves
+            # the jurisdiction foreign key). On PostgreSQL it carries what a count per
+            # department reads, for index-only scans.
             models.Index(
-                fields=["kind", "jurisdiction", "valid_from", "valid_to"],
-                name="units_version_kind_juris_asof",
+                fields=["jurisdiction", "kind", "valid_from", "valid_to"],
+                name="units_version_juris_kind_asof",
+                include=["parent", "category", "pending_wind_down"],
             ),
-            # Institutions per supervising department on a date.
+            # Institutions per supervising department on a date (and the parent foreign key).
             models.Index(
                 fields=["parent", "valid_from", "valid_to"], name="units_version_parent_asof"
             ),

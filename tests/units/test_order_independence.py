@@ -13,7 +13,7 @@ from units.models import UnitVersion
 
 D = dt.date
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
 FEWER = settings(max_examples=8, deadline=None, suppress_health_check=HEALTH)
 
 
