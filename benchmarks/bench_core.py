@@ -151,4 +151,50 @@ def run(ctx: Context) -> list[dict]:
             active=timing["result"],
         )
     )
+
+    # Lineage (one recursive query) of units created by merges and splits.
+    from units.models import EventParticipant
+
+    created = list(
+        EventParticipant.objects.filter(
+            creates=True, event__type__in=["merge", "split"], unit__key__startswith=f"g{ctx.seed}-"
+        )
+        .order_by("unit_id")
+        .values_list("unit_id", flat=True)[:2000]
+    )
+    lineage_units = list(
+        Unit.objects.filter(id__in=random.Random(ctx.seed).sample(created, min(30, len(created))))
+    )
+    if lineage_units:
+        cursor = iter(range(10**9))
+
+        def lineage():
+            unit = lineage_units[next(cursor) % len(lineage_units)]
+            found = selectors.unit_lineage(unit=unit)
+            return len(found.ancestors) + len(found.descendants)
+
+        timing = ctx.timeit(lineage)
+        rows.append(
+            ctx.row(
+                "lineage of a unit (recursive query)",
+                n=len(lineage_units),
+                median_ms=timing["median_ms"],
+                p95_ms=timing["p95_ms"],
+                runs=timing["runs"],
+            )
+        )
+
+    # rebuild_registry --check: every version re-derived and compared.
+    from units import services
+
+    timing = ctx.timeit(services.registry_differences, runs=1, warmup=0)
+    rows.append(
+        ctx.row(
+            "rebuild_registry --check (all units)",
+            n=Unit.objects.count(),
+            median_ms=timing["median_ms"],
+            p95_ms=timing["p95_ms"],
+            differences=len(timing["result"]),
+        )
+    )
     return rows
