@@ -12,6 +12,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
+from . import xlsx_stream
 from .format import SHEETS, Row, Sheet, WorkbookData, cell_text
 
 
@@ -31,6 +32,19 @@ def read_workbook(source: str | Path | IO[bytes]) -> WorkbookData:
 
 
 def read_xlsx(handle: IO[bytes]) -> WorkbookData:
+    """Read a workbook with the streaming reader of ``xlsx_stream``; a file it cannot make
+    sense of is read again with openpyxl (read-only), which then names the problem."""
+    data = WorkbookData()
+    try:
+        for name, rows in xlsx_stream.sheets(handle):
+            _collect(data, name, rows)
+        return data
+    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, SyntaxError, OSError):
+        handle.seek(0)
+    return read_xlsx_openpyxl(handle)
+
+
+def read_xlsx_openpyxl(handle: IO[bytes]) -> WorkbookData:
     from openpyxl import load_workbook
 
     data = WorkbookData()
@@ -43,7 +57,11 @@ def read_xlsx(handle: IO[bytes]) -> WorkbookData:
         return data
     try:
         for worksheet in book.worksheets:
-            _collect(data, worksheet.title, worksheet.iter_rows(values_only=True))
+            _collect(
+                data,
+                worksheet.title,
+                enumerate(worksheet.iter_rows(values_only=True), start=1),
+            )
     finally:
         book.close()
     return data
@@ -54,7 +72,7 @@ def read_csv_folder(folder: Path) -> WorkbookData:
     for path in sorted(folder.glob("*.csv")):
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                _collect(data, path.stem, csv.reader(handle))
+                _collect(data, path.stem, enumerate(csv.reader(handle), start=1))
         except UnicodeDecodeError:
             data.problems.append(
                 {
@@ -69,11 +87,12 @@ def read_csv_texts(texts: dict[str, str]) -> WorkbookData:
     """Sheets given as csv text by name (used by tests and uploads of csv files)."""
     data = WorkbookData()
     for name, text in texts.items():
-        _collect(data, name, csv.reader(io.StringIO(text)))
+        _collect(data, name, enumerate(csv.reader(io.StringIO(text)), start=1))
     return data
 
 
-def _collect(data: WorkbookData, name: str, lines: Iterable[Iterable[object]]) -> None:
+def _collect(data: WorkbookData, name: str, lines: Iterable[tuple[int, Iterable[object]]]) -> None:
+    """Add one sheet: ``lines`` are (row number, cell values) with the header first."""
     name = name.strip()
     if name not in SHEETS:
         data.problems.append(
@@ -89,9 +108,9 @@ def _collect(data: WorkbookData, name: str, lines: Iterable[Iterable[object]]) -
             {"sheet": name, "message": _("工作表“%(sheet)s”出现了两次。") % {"sheet": name}}
         )
         return
-    iterator: Iterator[Iterable[object]] = iter(lines)
+    iterator: Iterator[tuple[int, Iterable[object]]] = iter(lines)
     header: list[str] = []
-    for values in iterator:
+    for _number, values in iterator:
         header = [cell_text(v) for v in values]
         if any(header):
             break
@@ -123,7 +142,7 @@ def _collect(data: WorkbookData, name: str, lines: Iterable[Iterable[object]]) -
             )
         seen.add(column)
     width = len(header)
-    for number, values in enumerate(iterator, start=2):
+    for number, values in iterator:
         texts = [cell_text(v) for v in values]
         texts += [""] * (width - len(texts))
         if not any(texts):

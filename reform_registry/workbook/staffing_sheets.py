@@ -245,8 +245,8 @@ def import_transfers(importer: Importer) -> None:
         except RegistryError as exc:
             refused: set[int] = set()
             for problem in exc.problems:
-                if "row" in problem:
-                    row = items[problem["row"]][0]
+                if "row" in problem:  # numbered from 1 in the order given
+                    row = items[problem["row"] - 1][0]
                 else:
                     row = _locate_balance_problem(problem, items)
                 importer.error(
@@ -299,6 +299,7 @@ def import_headcounts(importer: Importer) -> None:
                 unit__key__in=batch
             ).values_list("unit__key", "kind", "as_of", "actual")
         )
+    items: list[tuple[Row, staffing_services.HeadcountInput]] = []
     for row in rows:
         if not importer.required(HEADCOUNTS, row, ("unit", "kind")):
             continue
@@ -320,15 +321,32 @@ def import_headcounts(importer: Importer) -> None:
         if signature in stored:
             importer.count(HEADCOUNTS, "skipped")
             continue
+        stored.add(signature)
+        items.append(
+            (
+                row,
+                staffing_services.HeadcountInput(
+                    unit=unit, kind=row.get("kind"), as_of=as_of, actual=actual
+                ),
+            )
+        )
+    while items:
         try:
-            importer.attempt(
-                lambda unit=unit, row=row, as_of=as_of, actual=actual: (
-                    staffing_services.headcount_report(
-                        unit=unit, kind=row.get("kind"), as_of=as_of, actual=actual
-                    )
+            created = importer.attempt(
+                lambda items=items: staffing_services.headcounts_report_bulk(
+                    rows=[h for _r, h in items]
                 )
             )
-            stored.add(signature)
-            importer.count(HEADCOUNTS, "created")
+            importer.count(HEADCOUNTS, "created", len(created))
+            return
         except RegistryError as exc:
-            importer.problems_to_errors(HEADCOUNTS, row, exc.problems)
+            refused: set[int] = set()
+            for problem in exc.problems:
+                row = items[problem["row"] - 1][0] if "row" in problem else None
+                importer.error(HEADCOUNTS, row, None, problem["message"])
+                if row is not None:
+                    refused.add(row.number)
+            remaining = [(r, h) for r, h in items if r.number not in refused]
+            if len(remaining) == len(items):
+                return
+            items = remaining
