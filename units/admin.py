@@ -428,6 +428,9 @@ class EventInline(admin.StackedInline):
         formset.form = with_request(formset.form, request)
         return formset
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("participants__unit")
+
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if _is_draft(obj) and self.has_add_permission(request, obj) else 0
 
@@ -478,7 +481,8 @@ class EventInline(admin.StackedInline):
     @admin.display(description=_("涉及机构"))
     def participants_display(self, event):
         rows = []
-        for part in event.participants.select_related("unit").order_by("role", "position"):
+        parts = sorted(event.participants.all(), key=lambda p: (p.role, p.position, p.pk))
+        for part in parts:
             label = part.get_role_display()
             if part.creates:
                 label = gettext("新设")

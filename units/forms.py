@@ -93,12 +93,8 @@ def attribute_fields(prefix: str, *, birth: bool) -> dict[str, forms.Field]:
                 required=False,
             )
         elif name == "jurisdiction":
-            field = forms.ModelChoiceField(
-                label=label,
-                queryset=Jurisdiction.objects.all(),
-                to_field_name="code",
-                required=False,
-            )
+            # Division codes; the choices (the user's jurisdictions) are set per request.
+            field = forms.ChoiceField(label=label, choices=[("", "---------")], required=False)
         elif name == "parent":
             field = UnitChoiceField(
                 label=label,
@@ -131,9 +127,7 @@ def attributes_from(cleaned: dict[str, Any], prefix: str, *, birth: bool) -> dic
             continue
         if value in (None, ""):
             continue
-        if name == "jurisdiction":
-            value = value.code
-        elif name == "parent":
+        if name == "parent":
             value = value.key
         values[name] = value
     return values
@@ -230,7 +224,8 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
     def _initial_from_event(event: Event) -> dict[str, Any]:
         initial: dict[str, Any] = {"sources": [], "targets": []}
         slot = 0
-        for part in event.participants.select_related("unit").order_by("role", "position", "id"):
+        parts = sorted(event.participants.all(), key=lambda p: (p.role, p.position, p.pk))
+        for part in parts:
             if part.role == ParticipantRole.SOURCE:
                 initial["sources"].append(part.unit_id)
             elif not part.creates:
@@ -311,14 +306,26 @@ EventForm = type(
 def _refresh_querysets(form: forms.BaseForm) -> None:
     """Querysets that depend on the day and on the user: units by today's name, jurisdictions
     within the user's scope."""
-    user = getattr(form.request, "user", None)
-    scoped = permissions.scope_jurisdictions(Jurisdiction.objects.all(), user)
+    choices = jurisdiction_choices(form.request)
     for name, field in form.fields.items():
-        if isinstance(field, forms.ModelMultipleChoiceField | forms.ModelChoiceField):
-            if name.endswith("jurisdiction"):
-                field.queryset = scoped
-            elif field.queryset.model is NamedUnit:
-                field.queryset = named_units()
+        if name.endswith("jurisdiction") and isinstance(field, forms.ChoiceField):
+            field.choices = choices
+        elif isinstance(field, forms.ModelChoiceField) and field.queryset.model is NamedUnit:
+            field.queryset = named_units()
+
+
+def jurisdiction_choices(request) -> list[tuple[str, str]]:
+    """The jurisdictions a user may place units in, read once per request."""
+    cached = getattr(request, "_registry_jurisdiction_choices", None)
+    if cached is None:
+        user = getattr(request, "user", None)
+        scoped = permissions.scope_jurisdictions(Jurisdiction.objects.all(), user)
+        cached = [("", "---------")] + [
+            (code, f"{name}（{code}）") for code, name in scoped.values_list("code", "name")
+        ]
+        if request is not None:
+            request._registry_jurisdiction_choices = cached
+    return cached
 
 
 class AttachmentForm(forms.ModelForm):
