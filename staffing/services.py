@@ -271,6 +271,19 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
     for account_id, kind in moves:
         kinds_of[account_id].add(kind)
 
+    # Destination accounts fetched (or created) once for all events, not once per event; a
+    # target that is itself a source of a later event gets its account before the walk.
+    wanted_targets = {
+        targets[event_id][0]
+        for event_id, _key, type_, _on, _decision in events
+        if type_ in DEFAULT_TYPES_TO_TARGET
+        and targets.get(event_id)
+        and any(accounts.get(s) in kinds_of for s in sources.get(event_id, []))
+    }
+    target_accounts = unit_accounts(wanted_targets) if wanted_targets else {}
+    accounts.update({u: a for u, a in target_accounts.items() if u in all_sources})
+    pools = pool_accounts(set(closing.values())) if closing else {}
+
     def balance_on(account_id: int, kind: str, on: dt.date) -> int:
         return sum(delta for day, delta in moves.get((account_id, kind), ()) if day <= on)
 
@@ -317,12 +330,15 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
                     if not targets.get(event_id):
                         continue
                     target = targets[event_id][0]
-                    dest = unit_accounts([target])[target]
+                    dest = target_accounts.get(target) or unit_accounts([target])[target]
                 elif type_ in DEFAULT_TYPES_TO_POOL:
                     jurisdiction_id = closing.get((source, on))
                     if jurisdiction_id is None:
                         continue
-                    dest = pool_accounts([jurisdiction_id])[jurisdiction_id]
+                    dest = (
+                        pools.get(jurisdiction_id)
+                        or pool_accounts([jurisdiction_id])[jurisdiction_id]
+                    )
                 else:
                     continue
                 new_rows.append(
