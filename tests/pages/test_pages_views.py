@@ -359,3 +359,15 @@ def build_more(n: int) -> int:
     )
     services.decision_approve(decision=decision)
     return n
+
+
+def test_language_switch_to_english_and_back(official_client, registry):
+    switched = official_client.post("/i18n/setlang/", {"language": "en", "next": "/units/"})
+    assert switched.status_code == 302
+    page = body(official_client.get("/units/fangchan-fuwu/?as_of=2021-06-01"))
+    assert '<html lang="en">' in page
+    assert "Lineage" in page and "History" in page and "Supervising department" in page
+    dashboard = body(official_client.get(DASHBOARD))
+    assert "Reduction rate" in dashboard and "66.67%" in dashboard
+    official_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/units/"})
+    assert "沿革图" in body(official_client.get("/units/fangchan-fuwu/"))
