@@ -331,6 +331,8 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
                         continue
                     target = targets[event_id][0]
                     dest = target_accounts.get(target) or unit_accounts([target])[target]
+                    # The target may itself be a source of a later event of this walk.
+                    accounts.setdefault(target, dest)
                 elif type_ in DEFAULT_TYPES_TO_POOL:
                     jurisdiction_id = closing.get((source, on))
                     if jurisdiction_id is None:

@@ -336,3 +336,20 @@ def test_bulk_refusal_lists_every_bad_row_and_writes_nothing(ledger):
         transfers_post_bulk(rows=rows)
     assert [p["row"] for p in err.value.problems] == [2, 3]
     assert not Transfer.objects.exists()
+
+
+def test_a_chain_of_new_units_is_derived_in_one_pass(ledger):
+    """a+b merge into c, c+d into e, e+f into g — approved together: the quotas reach g."""
+    units = {k: ledger.unit(k) for k in "abdf"}
+    for key in "ab":  # d and f hold nothing: e and g get accounts only during the walk
+        ledger.grant(units[key], 2)
+    decision = ledger.decision(approved=False)
+    ledger.event(
+        decision, "m1", "merge", D(2020, 1, 1), sources=[units["a"], units["b"]], new=["c"]
+    )
+    ledger.event(decision, "m2", "merge", D(2020, 6, 1), sources=["c", units["d"]], new=["e"])
+    ledger.event(decision, "m3", "merge", D(2021, 1, 1), sources=["e", units["f"]], new=["g"])
+    unit_services.decision_approve(decision=decision)
+    assert held(Unit.objects.get(key="g")) == 4
+    assert held(Unit.objects.get(key="c")) == 0 and held(Unit.objects.get(key="e")) == 0
+    assert ledger_total() == 0
