@@ -51,6 +51,8 @@ ATTRIBUTE_FIELDS: tuple[str, ...] = (
 TEXT_FIELDS = ("name", "short_name", "sector", "functions")
 BOOLEAN_FIELDS = ("business_functions", "market_replaceable", "pending_wind_down")
 CODE_FIELDS: dict[str, Any] = {"category": Category, "rank": Rank, "funding": Funding}
+# The codes as sets: ``TextChoices.values`` rebuilds its list (and labels) on every access.
+CODE_VALUES: dict[str, frozenset[str]] = {k: frozenset(v.values) for k, v in CODE_FIELDS.items()}
 REQUIRED_AT_BIRTH = ("name", "jurisdiction")
 DEFAULTS: dict[str, Any] = {
     "name": "",
@@ -131,7 +133,7 @@ def clean_attributes(raw: dict[str, Any], *, birth: bool) -> tuple[dict[str, Any
             values[name] = number
         elif name in CODE_FIELDS:
             value = "" if value is None else str(value).strip()
-            if value and value not in CODE_FIELDS[name].values:
+            if value and value not in CODE_VALUES[name]:
                 bad(
                     name,
                     _("“%(value)s”不是有效的%(field)s代码；可用：%(codes)s。")

@@ -57,6 +57,7 @@ CARDINALITY: dict[str, tuple[int, int | None, int, int | None, bool | None]] = {
     EventType.CHANGE: (1, 1, 0, 0, None),
 }
 TYPES_WITH_ATTRIBUTES = {EventType.CHANGE, EventType.ABSORB}
+UNIT_KINDS = frozenset(UnitKind.values)
 
 
 def _refuse(message: str, **extra: Any) -> RegistryError:
@@ -190,7 +191,7 @@ def units_register_bulk(
             )
             continue
         seen.add(row.key)
-        if row.kind not in UnitKind.values:
+        if row.kind not in UNIT_KINDS:
             problems.append(
                 {
                     **where,
@@ -458,7 +459,7 @@ def _event_values(attributes: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _new_unit_values(new: NewUnit, key: str) -> dict[str, Any]:
     _check_key(new.key, _("机构标识"))
-    if new.kind not in UnitKind.values:
+    if new.kind not in UNIT_KINDS:
         raise _refuse(
             _("事项 %(event)s：未知的机构类别“%(kind)s”。") % {"event": key, "kind": new.kind},
             event=key,
@@ -694,7 +695,7 @@ def events_create_bulk(*, rows: Sequence[EventInput]) -> list[Event]:
                     column="key",
                     **where,
                 )
-            if new.kind not in UnitKind.values:
+            if new.kind not in UNIT_KINDS:
                 bad(
                     key,
                     prefix + _("未知的机构类别“%(kind)s”。") % {"kind": new.kind},
