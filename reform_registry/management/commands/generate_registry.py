@@ -83,6 +83,7 @@ TOPICS = [
     "国有资产",
 ]
 DEPARTMENT_SUFFIX = {"卫生健康": "委员会", "发展改革": "委员会", "民族宗教": "委员会"}
+DEPARTMENT_RENAMES = ["局", "事务局", "管理局", "委员会"]
 INSTITUTION_SUFFIXES = [
     "事务服务中心",
     "发展研究中心",
@@ -376,8 +377,13 @@ class Generator:
             if department in used:
                 return None
             used.add(department)
-            attrs = {"name": self.attrs[department]["name"].replace("局", "服务局", 1) + "（更名）"}
-            attrs["name"] = attrs["name"][:200]
+            current = self.attrs[department]
+            names = [
+                place.name + current["sector"] + suffix
+                for suffix in DEPARTMENT_RENAMES
+                if place.name + current["sector"] + suffix != current["name"]
+            ]
+            attrs = {"name": rng.choice(names)}
             self.attrs[department].update(attrs)
             return services.EventInput(
                 decision=None,  # type: ignore[arg-type]
@@ -481,7 +487,9 @@ def staffing_hook():
     return function if callable(function) else None
 
 
-def generate_registry(*, institutions: int, seed: int = 1, stdout=None) -> dict[str, Any]:
+def generate_registry(
+    *, institutions: int, seed: int = 1, staffing: bool = True, stdout=None
+) -> dict[str, Any]:
     """Generate and write the registry in one transaction; returns counts and timings."""
     if institutions < 1:
         raise RegistryError("--institutions 必须是正整数。")
@@ -496,7 +504,7 @@ def generate_registry(*, institutions: int, seed: int = 1, stdout=None) -> dict[
     timings["plan"] = time.monotonic() - started
     with transaction.atomic():
         counts = generator.write(timings)
-        hook = staffing_hook()
+        hook = staffing_hook() if staffing else None
         if hook is not None:
             hook_started = time.monotonic()
             hook(
@@ -529,10 +537,20 @@ class Command(RegistryCommand):
     def add_arguments(self, parser):
         parser.add_argument("--institutions", type=int, required=True, help="How many (N).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--without-staffing",
+            action="store_true",
+            help="Only the registry: skip the staffing step (quotas, headcounts).",
+        )
 
-    def handle(self, *args, institutions: int, seed: int, **options):
+    def handle(self, *args, institutions: int, seed: int, without_staffing: bool, **options):
         try:
-            result = generate_registry(institutions=institutions, seed=seed, stdout=self.stdout)
+            result = generate_registry(
+                institutions=institutions,
+                seed=seed,
+                staffing=not without_staffing,
+                stdout=self.stdout,
+            )
         except RegistryError as exc:
             raise CommandError(str(exc)) from None
         timings = result["timings"]
