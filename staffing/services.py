@@ -50,6 +50,9 @@ from .models import (
 from .selectors import CampaignPlan, campaign_plan
 
 DEFAULT_TYPES_TO_TARGET = {EventType.MERGE, EventType.ABSORB}
+# Codes as sets built once (``TextChoices.values`` is rebuilt on every access).
+QUOTA_KINDS = frozenset(QuotaKindCode.values)
+TRANSFER_REASONS = frozenset(TransferReason.values)
 DEFAULT_TYPES_TO_POOL = {EventType.ABOLISH, EventType.TRANSFORM}
 
 
@@ -408,12 +411,12 @@ def _check_transfer_input(
 ) -> int:
     if not isinstance(date, dt.date):
         raise RegistryError(_("划转日期无效。"))
-    if kind not in QuotaKindCode.values:
+    if kind not in QUOTA_KINDS:
         raise RegistryError(
             _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
             % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
         )
-    if reason not in TransferReason.values:
+    if reason not in TRANSFER_REASONS:
         raise RegistryError(
             _("未知的划转事由“%(reason)s”；可用：%(codes)s。")
             % {"reason": reason, "codes": ", ".join(TransferReason.values)}
@@ -744,7 +747,7 @@ def headcounts_report_bulk(*, rows: Sequence[HeadcountInput]) -> list[HeadcountR
             problems.append({**where, "message": message})
             result.append(None)
 
-        if row.kind not in QuotaKindCode.values:
+        if row.kind not in QUOTA_KINDS:
             bad(
                 _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
                 % {"kind": row.kind, "codes": ", ".join(QuotaKindCode.values)}
@@ -906,7 +909,7 @@ def ledger_follow_registry(
 
 
 def _campaign_inputs(*, kind: str, share: Any, rounding: str) -> Decimal:
-    if kind not in QuotaKindCode.values:
+    if kind not in QUOTA_KINDS:
         raise RegistryError(
             _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
             % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
