@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,14 @@ from units.exceptions import RegistryError
 from units.models import Decision, Event, EventParticipant, Unit, UnitVersion
 from units.projection import chunked
 
-from .choices import AccountType, CampaignStatus, QuotaKindCode, Rounding, TransferReason
+from .choices import (
+    AccountType,
+    CampaignRule,
+    CampaignStatus,
+    QuotaKindCode,
+    Rounding,
+    TransferReason,
+)
 from .ledger import (
     account_labels,
     account_short_labels,
@@ -165,6 +172,11 @@ def _lock(account_ids: Iterable[int]) -> None:
             .order_by("id")
             .values_list("id", flat=True)
         )
+
+
+def _lock_query(accounts) -> None:
+    """Lock a (large) set of accounts given as a queryset, in id order, in one statement."""
+    list(accounts.select_for_update().order_by("id").values_list("id", flat=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -932,7 +944,80 @@ def _campaign_inputs(*, kind: str, share: Any, rounding: str) -> Decimal:
     return value
 
 
+def _insert_campaign_transfers(campaign: RecoveryCampaign, pool_id: int) -> int:
+    """One statement: a transfer into the pool for every line of the campaign."""
+    transfer = Transfer._meta.db_table
+    line = CampaignLine._meta.db_table
+    account = Account._meta.db_table
+    ops = connection.ops
+    sql = f"""
+        INSERT INTO {transfer} (date, kind, amount, from_account_id, to_account_id, decision_id,
+                                event_id, campaign_id, reason, derived, planned, reverses_id,
+                                note, created_at)
+        SELECT %s, %s, l.amount, a.id, %s, %s, NULL, %s,
+               CASE WHEN l.rule = %s THEN %s ELSE %s END, %s, %s, NULL, '', %s
+        FROM {line} l JOIN {account} a ON a.unit_id = l.unit_id
+        WHERE l.campaign_id = %s
+        ORDER BY l.id
+    """
+    params = [
+        ops.adapt_datefield_value(campaign.on),
+        campaign.kind,
+        pool_id,
+        campaign.decision_id,
+        campaign.pk,
+        CampaignRule.PRE_COLLECTION,
+        TransferReason.PRE_COLLECTION,
+        TransferReason.RECOVERY,
+        False,
+        False,
+        ops.adapt_datetimefield_value(timezone.now()),
+        campaign.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _insert_campaign_reversals(campaign: RecoveryCampaign) -> int:
+    """One statement: a reversing transfer for every transfer of the campaign."""
+    table = Transfer._meta.db_table
+    sql = f"""
+        INSERT INTO {table} (date, kind, amount, from_account_id, to_account_id, decision_id,
+                             event_id, campaign_id, reason, derived, planned, reverses_id,
+                             note, created_at)
+        SELECT t.date, t.kind, t.amount, t.to_account_id, t.from_account_id, t.decision_id,
+               NULL, t.campaign_id, %s, %s, %s, t.id, '', %s
+        FROM {table} t
+        WHERE t.campaign_id = %s AND t.reverses_id IS NULL AND t.reason <> %s
+        ORDER BY t.id
+    """
+    params = [
+        TransferReason.REVERSAL,
+        False,
+        False,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        campaign.pk,
+        TransferReason.REVERSAL,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def _store_plan(campaign: RecoveryCampaign, plan: CampaignPlan) -> None:
+    """Store the lines and skipped institutions of a plan (untouched when they are the same)."""
+    want_lines = sorted(
+        (ln.unit_id, ln.rule, ln.balance, ln.actual, ln.vacancy, ln.amount) for ln in plan.lines
+    )
+    want_skips = sorted((s.unit_id, s.balance) for s in plan.skipped)
+    have_lines = sorted(
+        campaign.lines.values_list("unit_id", "rule", "balance", "actual", "vacancy", "amount")
+    )
+    have_skips = sorted(campaign.skips.values_list("unit_id", "balance"))
+    campaign.total = plan.total
+    if want_lines == have_lines and want_skips == have_skips:
+        return
     campaign.lines.all().delete()
     campaign.skips.all().delete()
     CampaignLine.objects.bulk_create(
@@ -957,7 +1042,6 @@ def _store_plan(campaign: RecoveryCampaign, plan: CampaignPlan) -> None:
         ],
         batch_size=2000,
     )
-    campaign.total = plan.total
 
 
 def _campaign_snapshot(campaign: RecoveryCampaign) -> dict[str, Any]:
@@ -1040,8 +1124,8 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=locked.on))
         .values("unit_id")
     )
-    lock_ids = list(Account.objects.filter(unit__in=institution_ids).values_list("id", flat=True))
-    _lock([pool_id, *lock_ids])
+    # One statement locks the pool and every account of the institutions, in id order.
+    _lock_query(Account.objects.filter(Q(pk=pool_id) | Q(unit__in=institution_ids)))
     plan = campaign_plan(
         jurisdiction=locked.jurisdiction,
         on=locked.on,
@@ -1050,23 +1134,7 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
         rounding=locked.rounding,
     )
     _store_plan(locked, plan)
-    accounts = unit_accounts({line.unit_id for line in plan.lines}, create=False)
-    Transfer.objects.bulk_create(
-        [
-            Transfer(
-                date=locked.on,
-                kind=locked.kind,
-                amount=line.amount,
-                from_account_id=accounts[line.unit_id],
-                to_account_id=pool_id,
-                decision_id=locked.decision_id,
-                campaign=locked,
-                reason=line.reason,
-            )
-            for line in plan.lines
-        ],
-        batch_size=5000,
-    )
+    _insert_campaign_transfers(locked, pool_id)
     touched = _follow({line.unit_id for line in plan.lines}, locked.on)
     checked = Account.objects.filter(
         Q(pk=pool_id) | Q(pk__in=Transfer.objects.filter(campaign=locked).values("from_account_id"))
@@ -1103,32 +1171,19 @@ def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> Recover
             _("只有已执行的收回行动可以冲回，当前为%(status)s。")
             % {"status": locked.get_status_display()}
         )
-    originals = list(
-        Transfer.objects.filter(campaign=locked, reverses__isnull=True).exclude(
-            reason=TransferReason.REVERSAL
+    originals = Transfer.objects.filter(campaign=locked, reverses__isnull=True).exclude(
+        reason=TransferReason.REVERSAL
+    )
+    _lock_query(
+        Account.objects.filter(
+            Q(pk__in=originals.values("to_account_id"))
+            | Q(pk__in=originals.values("from_account_id"))
         )
     )
-    pool_ids = {t.to_account_id for t in originals}
-    _lock([*pool_ids, *(t.from_account_id for t in originals)])
-    Transfer.objects.bulk_create(
-        [
-            Transfer(
-                date=t.date,
-                kind=t.kind,
-                amount=t.amount,
-                from_account_id=t.to_account_id,
-                to_account_id=t.from_account_id,
-                decision_id=t.decision_id,
-                campaign=locked,
-                reason=TransferReason.REVERSAL,
-                reverses=t,
-            )
-            for t in originals
-        ],
-        batch_size=5000,
-    )
+    pool_ids = set(originals.values_list("to_account_id", flat=True).distinct())
+    _insert_campaign_reversals(locked)
     unit_ids = set(
-        Account.objects.filter(id__in={t.from_account_id for t in originals}).values_list(
+        Account.objects.filter(pk__in=originals.values("from_account_id")).values_list(
             "unit_id", flat=True
         )
     )
