@@ -244,6 +244,7 @@ class TransferAdmin(NoEditAdmin):
                         event=data["event"],
                         reason=data["reason"],
                         note=data["note"],
+                        user=request.user,
                     )
             except RegistryError as exc:
                 _add_problems(form, exc)
@@ -261,7 +262,7 @@ class TransferAdmin(NoEditAdmin):
         done = 0
         for transfer in queryset.order_by("-date", "-id"):
             try:
-                services.transfer_reverse(transfer=transfer)
+                services.transfer_reverse(transfer=transfer, user=request.user)
                 done += 1
             except RegistryError as exc:
                 self.message_user(request, f"#{transfer.pk}: {exc.message}", messages.ERROR)
@@ -284,7 +285,7 @@ class HeadcountReportAdmin(NoEditAdmin):
         form = HeadcountForm(request.POST or None, initial=request.GET.dict() or None)
         if request.method == "POST" and form.is_valid():
             try:
-                report = services.headcount_report(**form.cleaned_data)
+                report = services.headcount_report(**form.cleaned_data, user=request.user)
             except RegistryError as exc:
                 _add_problems(form, exc)
             else:
@@ -317,7 +318,7 @@ class RecoveryCampaignAdmin(NoEditAdmin):
         form = CampaignForm(request.POST or None, initial=request.GET.dict() or None)
         if request.method == "POST" and form.is_valid():
             try:
-                campaign = services.campaign_preview(**form.cleaned_data)
+                campaign = services.campaign_preview(**form.cleaned_data, user=request.user)
             except RegistryError as exc:
                 _add_problems(form, exc)
             else:

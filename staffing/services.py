@@ -24,10 +24,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units import audit
+from units import audit, permissions
 from units.choices import DecisionStatus, EventType, ParticipantRole
 from units.exceptions import RegistryError
-from units.models import Decision, Event, EventParticipant, Unit, UnitVersion
+from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 from units.projection import chunked
 
 from .choices import (
@@ -171,6 +171,22 @@ def _lock(account_ids: Iterable[int]) -> None:
             .filter(id__in=batch)
             .order_by("id")
             .values_list("id", flat=True)
+        )
+
+
+def _authorize(
+    user: Any, perm: str, *, unit_ids: Iterable[int] = (), jurisdiction_ids: Iterable[int] = ()
+) -> None:
+    """Refuse a user without the permission, or touching units or pools outside their
+    jurisdictions (``user=None``: a command or the system, not checked)."""
+    if user is None:
+        return
+    permissions.require(user, perm)
+    permissions.check_units_in_scope(user, [u for u in unit_ids if u])
+    ids = {j for j in jurisdiction_ids if j}
+    if ids:
+        permissions.check_jurisdictions_in_scope(
+            user, Jurisdiction.objects.filter(pk__in=ids).values_list("code", flat=True)
         )
 
 
@@ -544,7 +560,7 @@ def _event_rule(row: TransferInput, decision: Decision, event: Event | None, sou
 
 
 @transaction.atomic
-def transfers_post_bulk(*, rows: Sequence[TransferInput]) -> list[Transfer]:
+def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> list[Transfer]:
     """Post many transfers at once: every row is checked, all are written, the defaults that
     depend on them are re-derived once, and the invariants are checked once on every account
     touched. Any problem refuses them all (the problems name the row, unit, date and amount).
@@ -554,6 +570,13 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput]) -> list[Transfer]:
     event's date, out of one of its sources, and stored as planned until the event's decision
     is approved.
     """
+    accounts_of_rows = [a for r in rows for a in (r.from_account, r.to_account) if a is not None]
+    _authorize(
+        user,
+        "staffing.add_transfer",
+        unit_ids=[a.unit_id for a in accounts_of_rows],
+        jurisdiction_ids=[a.jurisdiction_id for a in accounts_of_rows],
+    )
     problems: list[dict] = []
     decisions = {
         d.pk: d for d in Decision.objects.filter(pk__in={r.decision.pk for r in rows if r.decision})
@@ -640,6 +663,7 @@ def transfer_post(
     reason: str,
     event: Event | None = None,
     note: str = "",
+    user: Any = None,
 ) -> Transfer:
     """Post one transfer authorised by a decision (the rules of ``transfers_post_bulk``)."""
     return transfers_post_bulk(
@@ -655,7 +679,8 @@ def transfer_post(
                 event=event,
                 note=note,
             )
-        ]
+        ],
+        user=user,
     )[0]
 
 
@@ -666,10 +691,24 @@ def transfer_reverse(
     date: dt.date | None = None,
     decision: Decision | None = None,
     note: str = "",
+    user: Any = None,
 ) -> Transfer:
     """Correct a transfer by a reversing one (same kind and amount, accounts swapped), dated on
     the original's date unless another is given."""
-    original = Transfer.objects.select_for_update().select_related("decision").get(pk=transfer.pk)
+    original = (
+        Transfer.objects.select_for_update()
+        .select_related("decision", "from_account", "to_account")
+        .get(pk=transfer.pk)
+    )
+    _authorize(
+        user,
+        "staffing.add_transfer",
+        unit_ids=[original.from_account.unit_id, original.to_account.unit_id],
+        jurisdiction_ids=[
+            original.from_account.jurisdiction_id,
+            original.to_account.jurisdiction_id,
+        ],
+    )
     if original.derived:
         raise RegistryError(
             _("事项推导的划转随事项自动重算，不能冲正；请撤回或修改事项。"),
@@ -735,12 +774,15 @@ def _clean_actual(value: Any) -> int:
 
 
 @transaction.atomic
-def headcounts_report_bulk(*, rows: Sequence[HeadcountInput]) -> list[HeadcountReport]:
+def headcounts_report_bulk(
+    *, rows: Sequence[HeadcountInput], user: Any = None
+) -> list[HeadcountReport]:
     """Record many headcount reports at once (set-based). A report identical to a stored one
     changes nothing; a different figure for the same unit, kind and date is refused, as is a
     report for a date on which the unit does not exist. Any problem refuses them all."""
-    problems: list[dict] = []
     unit_ids = sorted({r.unit.pk for r in rows})
+    _authorize(user, "staffing.add_headcountreport", unit_ids=unit_ids)
+    problems: list[dict] = []
     spans: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     stored: dict[tuple[int, str, dt.date], HeadcountReport] = {}
     for batch in chunked(unit_ids):
@@ -839,12 +881,13 @@ def headcounts_report_bulk(*, rows: Sequence[HeadcountInput]) -> list[HeadcountR
 
 
 def headcount_report(
-    *, unit: Unit, kind: str, as_of: dt.date, actual: int, source: str = ""
+    *, unit: Unit, kind: str, as_of: dt.date, actual: int, source: str = "", user: Any = None
 ) -> HeadcountReport:
     """Record the actual staff of a unit for a kind on a date. Reporting the same figure twice
     changes nothing; a different figure for the same unit, kind and date is refused."""
     return headcounts_report_bulk(
-        rows=[HeadcountInput(unit=unit, kind=kind, as_of=as_of, actual=actual, source=source)]
+        rows=[HeadcountInput(unit=unit, kind=kind, as_of=as_of, actual=actual, source=source)],
+        user=user,
     )[0]
 
 
@@ -1066,8 +1109,10 @@ def campaign_preview(
     kind: str = QuotaKindCode.INSTITUTION,
     share: Any = Decimal("0.5"),
     rounding: str = Rounding.FLOOR,
+    user: Any = None,
 ) -> RecoveryCampaign:
     """Store a campaign in preview with its lines and skipped institutions."""
+    _authorize(user, "staffing.add_recoverycampaign", jurisdiction_ids=[jurisdiction.pk])
     value = _campaign_inputs(kind=kind, share=share, rounding=rounding)
     if decision.status == DecisionStatus.REVOKED:
         raise RegistryError(
@@ -1090,18 +1135,11 @@ def campaign_preview(
     return campaign
 
 
-def _may_approve(user: Any) -> bool:
-    return user is None or bool(
-        getattr(user, "has_perm", None) and user.has_perm("units.approve_decision")
-    )
-
-
 @transaction.atomic
 def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryCampaign:
     """Apply a previewed campaign: recompute its plan on the current ledger (the stored lines
     are replaced by what is applied) and move every amount into the pool, in one transaction."""
-    if not _may_approve(user):
-        raise RegistryError(_("只有审批人可以执行编制收回。"))
+    _authorize(user, permissions.APPROVE, jurisdiction_ids=[campaign.jurisdiction_id])
     locked = (
         RecoveryCampaign.objects.select_for_update()
         .select_related("decision", "jurisdiction")
@@ -1159,8 +1197,7 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
 @transaction.atomic
 def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryCampaign:
     """Reverse an applied campaign: every one of its transfers gets a reversing transfer."""
-    if not _may_approve(user):
-        raise RegistryError(_("只有审批人可以冲回编制收回。"))
+    _authorize(user, permissions.APPROVE, jurisdiction_ids=[campaign.jurisdiction_id])
     locked = (
         RecoveryCampaign.objects.select_for_update()
         .select_related("decision", "jurisdiction")

@@ -165,3 +165,35 @@ def test_panel_needs_the_view_permission(client, django_user_model, filled):
     client.force_login(_user(django_user_model, "nobody"))
     response = client.get(reverse("admin:staffing_quota_panel", args=["a"]))
     assert response.status_code == 403
+
+
+def test_a_scoped_clerk_cannot_move_quotas_outside_their_jurisdiction(
+    client, django_user_model, ledger, county
+):
+    from units.models import JurisdictionScope
+
+    inside = ledger.unit("k1", jurisdiction=county.code)
+    outside = ledger.unit("c1")
+    ledger.grant(inside, 5)
+    ledger.grant(outside, 5)
+    clerk = _user(django_user_model, "kdl", "staffing.add_transfer", "staffing.view_transfer")
+    JurisdictionScope.objects.create(user=clerk, jurisdiction=county)
+    client.force_login(clerk)
+    decision = ledger.decision()
+    data = {
+        "date": "2016-01-01",
+        "kind": "institution",
+        "amount": "1",
+        "from_account": "k1",
+        "to_account": "pool:150203",
+        "decision": decision.number,
+        "reason": "reallocation",
+    }
+    url = reverse("admin:staffing_transfer_add")
+    assert client.post(url, data).status_code == 302
+    count = Transfer.objects.count()
+    response = client.post(url, {**data, "from_account": "c1"})
+    assert "管辖范围" in response.content.decode()
+    response = client.post(url, {**data, "to_account": "pool:150200"})
+    assert "管辖范围" in response.content.decode()
+    assert Transfer.objects.count() == count

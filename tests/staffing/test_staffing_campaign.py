@@ -120,7 +120,7 @@ def test_apply_needs_an_approved_decision_and_an_approver(ledger, example, djang
     with pytest.raises(RegistryError, match="尚未批准"):
         campaign_apply(campaign=campaign)
     clerk = django_user_model.objects.create_user("clerk", password="x")
-    with pytest.raises(RegistryError, match="审批人"):
+    with pytest.raises(RegistryError, match="权限"):
         campaign_apply(campaign=campaign, user=clerk)
     assert not Transfer.objects.filter(campaign=campaign).exists()
 
