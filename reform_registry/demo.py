@@ -577,11 +577,10 @@ class _DepartmentPlanner:
             self.count[key] = before
 
     def before_the_reform(self) -> None:
-        """2019: the 营商环境 centre is established (it is one of 发改委's six before the
-        reform), and a unit of 市委组织部 is renamed."""
-        rng = random.Random("d2019")
+        """2019: the 营商环境 centre is established (it is one of 发改委's institutions before
+        the reform), and a unit of 市委组织部 is renamed."""
         dept = "bt-fgw"
-        # The 6th institution of 发改委 is created by an event, not registered.
+        # The last institution of 发改委 is created by an event, not registered.
         last = self.free[dept].pop()
         attrs = self.attrs.pop(last)
         self.registrations = [r for r in self.registrations if r.key != last]
@@ -598,7 +597,6 @@ class _DepartmentPlanner:
             attributes={"name": "包头市干部人事档案服务中心"},
             effective_on=D(2019, 10, 1),
         )
-        del rng
 
     def housing(self) -> None:
         """市住房和城乡建设局: 32 → 13 (包编发〔2020〕12号 and the final decision)."""
