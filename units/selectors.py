@@ -10,9 +10,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .choices import Category, DecisionStatus, EventType, ParticipantRole, UnitKind
+from .exceptions import RegistryError
 from .models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
+from .projection import ATTRIBUTE_FIELDS, clean_attributes
 
 MAX_LINEAGE_DEPTH = 100
 
@@ -123,9 +126,37 @@ def filter_versions(
             qs = qs.filter(parent__key=value)
         elif name == "q":
             qs = qs.filter(unit__in=units_matching(value).values("id"))
+        elif name in LIST_FILTERS:
+            qs = qs.filter(**{LIST_FILTERS[name]: _filter_value(name, value)})
         else:
-            qs = qs.filter(**{name: value})
+            raise RegistryError(_("未知的筛选条件“%(name)s”。") % {"name": name}, column=name)
     return qs.order_by("unit__key")
+
+
+# Filters of unit lists besides jurisdiction, parent and q: the unit's key and kind, and every
+# other attribute of a version (DESIGN §2), under the same names.
+LIST_FILTERS: dict[str, str] = {
+    "key": "unit__key",
+    "kind": "kind",
+    **{name: name for name in ATTRIBUTE_FIELDS if name not in ("jurisdiction", "parent")},
+}
+
+
+def _filter_value(name: str, value: Any) -> Any:
+    """The value of a filter as stored (booleans from true/false, numbers from text), checked
+    by the rules of attribute values; a bad value raises ``RegistryError`` naming the filter."""
+    if name == "kind":
+        if value not in UnitKind.values:
+            raise RegistryError(_("未知的机构类别“%(kind)s”。") % {"kind": value}, column=name)
+        return value
+    if name not in ATTRIBUTE_FIELDS:
+        return value
+    if name == "credit_code":  # searching by a code needs no valid check character
+        return str(value).strip()
+    values, problems = clean_attributes({name: value}, birth=False)
+    if problems:
+        raise RegistryError(problems[0]["message"], problems=problems)
+    return values[name]
 
 
 def units_matching(text: str) -> QuerySet[Unit]:

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from units import selectors, services
+from units.exceptions import RegistryError
 from units.models import Jurisdiction, Unit
 
 D = dt.date
@@ -252,3 +253,33 @@ def test_previewing_a_draft_does_not_write(city):
     assert selectors.unit_state(unit=inst1, on=D(2022, 6, 1)) is not None
     services.decision_approve(decision=draft)
     assert selectors.unit_state(unit=inst1, on=D(2022, 6, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"business_functions": "true"}, ["inst2"]),
+        ({"pending_wind_down": "false", "kind": "institution"}, ["inst1", "inst3", "inst4"]),
+        ({"internal_bodies": "4"}, ["inst1"]),
+        ({"key": "inst4"}, ["inst4"]),
+    ],
+)
+def test_unit_list_takes_values_as_text(city, filters, expected):
+    assert keys(selectors.unit_list(on=D(2020, 1, 1), filters=filters)) == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "column"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"kind": "enterprise"}, "kind"),
+        ({"category": "charity"}, "category"),
+        ({"business_functions": "maybe"}, "business_functions"),
+        ({"internal_bodies": "many"}, "internal_bodies"),
+        ({"unit__key": "inst1"}, "unit__key"),
+    ],
+)
+def test_unit_list_refuses_unknown_filters_and_bad_values(city, filters, column):
+    with pytest.raises(RegistryError) as info:
+        list(selectors.unit_list(on=D(2020, 1, 1), filters=filters))
+    assert info.value.problems[0]["column"] == column
