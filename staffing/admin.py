@@ -52,13 +52,15 @@ def _add_problems(form, exc: RegistryError) -> None:
         form.add_error(None, problem.get("message") or exc.message)
 
 
-def ledger_rows(account: Account | None, lines: list[Transfer]) -> list[dict[str, Any]]:
+def ledger_rows(
+    account: Account | None, lines: list[Transfer], opening: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
     """The ledger of one account as rows: signed amount, counterpart and running balance per
-    kind (planned transfers shown, not counted)."""
+    kind from the opening balances (planned transfers shown, not counted)."""
     if account is None:
         return []
     labels = account_labels({t.from_account_id for t in lines} | {t.to_account_id for t in lines})
-    running: dict[str, int] = {}
+    running: dict[str, int] = dict(opening or {})
     rows = []
     for t in lines:
         incoming = t.to_account_id == account.pk
@@ -168,7 +170,8 @@ class AccountAdmin(NoEditAdmin):
             "screen": screen,
             "on": on,
             "balances": [(QuotaKindCode(k).label, v) for k, v in screen.balances.items()],
-            "rows": ledger_rows(screen.account, screen.lines),
+            "rows": ledger_rows(screen.account, screen.lines, screen.opening),
+            "truncated": screen.line_count - len(screen.lines),
             "campaigns": RecoveryCampaign.objects.filter(jurisdiction=jurisdiction),
             "opts": self.model._meta,
         }

@@ -278,17 +278,38 @@ class PoolScreen:
     account: Account | None
     balances: dict[str, int]
     lines: list[Transfer]
+    line_count: int = 0
+    opening: dict[str, int] = field(default_factory=dict)
 
 
-def pool_screen(jurisdiction: Jurisdiction, on: dt.date | None = None) -> PoolScreen:
+def pool_screen(
+    jurisdiction: Jurisdiction, on: dt.date | None = None, *, limit: int = 500
+) -> PoolScreen:
+    """The pool of a jurisdiction: balances on a date and its latest ``limit`` ledger lines,
+    with the balances before the first line shown (``opening``)."""
     on = on or today()
     account = Account.objects.filter(type=AccountType.POOL, jurisdiction=jurisdiction).first()
+    everything = ledger_lines(account)
+    count = everything.count()
+    lines = list(everything.order_by("-date", "-id")[:limit])[::-1]
+    opening: dict[str, int] = {}
+    if account is not None and count > len(lines):
+        final = balance_rows([account.pk], on=dt.date.max)
+        for code in KIND_ORDER:
+            shown = sum(
+                t.amount if t.to_account_id == account.pk else -t.amount
+                for t in lines
+                if t.kind == code and not t.planned
+            )
+            opening[code] = final.get((account.pk, code), 0) - shown
     return PoolScreen(
         jurisdiction=jurisdiction,
         on=on,
         account=account,
         balances=pool_balances(jurisdiction, on),
-        lines=list(ledger_lines(account)),
+        lines=lines,
+        line_count=count,
+        opening=opening,
     )
 
 

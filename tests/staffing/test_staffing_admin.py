@@ -197,3 +197,14 @@ def test_a_scoped_clerk_cannot_move_quotas_outside_their_jurisdiction(
     response = client.post(url, {**data, "to_account": "pool:150200"})
     assert "管辖范围" in response.content.decode()
     assert Transfer.objects.count() == count
+
+
+def test_pool_screen_shows_the_latest_lines_with_a_correct_running_balance(ledger, filled):
+    from staffing.selectors import pool_screen
+
+    for day in range(1, 8):
+        ledger.move(ledger.account(filled), ledger.pool(), 1, on=D(2016, 1, day))
+    screen = pool_screen(ledger.city, D(2020, 1, 1), limit=3)
+    assert screen.line_count == 7 and len(screen.lines) == 3
+    assert screen.opening["institution"] == 4
+    assert [t.date.day for t in screen.lines] == [5, 6, 7]
