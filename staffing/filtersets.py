@@ -6,14 +6,14 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from units.filtersets import BooleanFilter
+from units.filtersets import BooleanFilter, RegistryFilterSet
 from units.models import Decision, Event, Jurisdiction, Unit
 
 from .choices import AccountType, QuotaKindCode, TransferReason
 from .models import Account, HeadcountReport, Transfer
 
 
-class AccountFilterSet(filters.FilterSet):
+class AccountFilterSet(RegistryFilterSet):
     """Which accounts to show balances of; the date is ``as_of`` (default today)."""
 
     as_of = filters.DateFilter(
@@ -50,7 +50,7 @@ class AccountFilterSet(filters.FilterSet):
         return queryset.filter(Q(jurisdiction=value) | Q(unit_id__in=units))
 
 
-class TransferFilterSet(filters.FilterSet):
+class TransferFilterSet(RegistryFilterSet):
     kind = filters.ChoiceFilter(choices=QuotaKindCode.choices, help_text=_("编制类型。"))
     reason = filters.ChoiceFilter(choices=TransferReason.choices, help_text=_("事由。"))
     decision = filters.ModelChoiceFilter(
@@ -100,7 +100,7 @@ class TransferFilterSet(filters.FilterSet):
         return queryset.filter(Q(from_account__in=ids) | Q(to_account__in=ids))
 
 
-class HeadcountFilterSet(filters.FilterSet):
+class HeadcountFilterSet(RegistryFilterSet):
     unit = filters.ModelChoiceFilter(
         queryset=Unit.objects.all(), to_field_name="key", help_text=_("机构标识。")
     )

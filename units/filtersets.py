@@ -42,7 +42,28 @@ class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class JurisdictionFilterSet(filters.FilterSet):
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class RegistryFilterSet(filters.FilterSet):
+    """A typed parameter given empty (``?as_of=``) is an error, not silently ignored."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, declared in self.filters.items():
+            typed = isinstance(
+                declared,
+                filters.DateFilter | filters.NumberFilter | filters.ChoiceFilter | BooleanFilter,
+            ) and not isinstance(declared, filters.ModelChoiceFilter)
+            if typed and name in self.data and str(self.data.get(name)).strip() == "":
+                if name not in self.form.errors:
+                    self.form.add_error(name, _("不能为空。"))
+                valid = False
+        return valid
+
+
+class JurisdictionFilterSet(RegistryFilterSet):
     level = filters.ChoiceFilter(choices=JurisdictionLevel.choices, help_text=_("层级。"))
     parent = filters.ModelChoiceFilter(
         queryset=Jurisdiction.objects.all(),
@@ -56,7 +77,7 @@ class JurisdictionFilterSet(filters.FilterSet):
         fields = ["level", "parent", "name"]
 
 
-class UnitFilterSet(filters.FilterSet):
+class UnitFilterSet(RegistryFilterSet):
     """Filters of the unit list; the list shows each unit's version in force on ``as_of``."""
 
     as_of = filters.DateFilter(
@@ -91,11 +112,11 @@ class UnitFilterSet(filters.FilterSet):
     market_replaceable = BooleanFilter(help_text=_("承担市场可替代职能。"))
     pending_wind_down = BooleanFilter(help_text=_("待消化。"))
     functions = filters.CharFilter(lookup_expr="icontains", help_text=_("主要职能包含。"))
-    internal_bodies = filters.NumberFilter(help_text=_("内设机构数。"))
-    internal_bodies_min = filters.NumberFilter(
+    internal_bodies = IntegerFilter(help_text=_("内设机构数。"))
+    internal_bodies_min = IntegerFilter(
         field_name="internal_bodies", lookup_expr="gte", help_text=_("内设机构数不少于。")
     )
-    internal_bodies_max = filters.NumberFilter(
+    internal_bodies_max = IntegerFilter(
         field_name="internal_bodies", lookup_expr="lte", help_text=_("内设机构数不多于。")
     )
     q = filters.CharFilter(
@@ -131,7 +152,7 @@ class UnitFilterSet(filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-class DecisionFilterSet(filters.FilterSet):
+class DecisionFilterSet(RegistryFilterSet):
     number = filters.CharFilter(help_text=_("文号（精确）。"))
     status = filters.ChoiceFilter(choices=DecisionStatus.choices, help_text=_("状态。"))
     issued_from = filters.DateFilter(
@@ -152,7 +173,7 @@ class DecisionFilterSet(filters.FilterSet):
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
 
 
-class EventFilterSet(filters.FilterSet):
+class EventFilterSet(RegistryFilterSet):
     type = filters.ChoiceFilter(choices=EventType.choices, help_text=_("事项类型。"))
     decision = filters.ModelChoiceFilter(
         queryset=Decision.objects.all(), to_field_name="number", help_text=_("决定文号。")

@@ -132,7 +132,8 @@ ChangesParams = type(
 
 
 def parse(params_class, request) -> dict:
-    params = params_class(data=request.query_params)
+    # A plain dict: an empty value is validated (and refused), not taken as absent.
+    params = params_class(data=request.query_params.dict())
     params.is_valid(raise_exception=True)
     return params.validated_data
 

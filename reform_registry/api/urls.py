@@ -1,6 +1,8 @@
 """The API router: /api/v1/ of every app, and the reports."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from rest_framework.routers import DefaultRouter
 
 from staffing.api.views import BalanceViewSet, HeadcountViewSet, TransferViewSet
@@ -12,6 +14,21 @@ from .reports import (
     QuotasReportView,
     ReformSummaryView,
 )
+
+
+def not_found(request, *args, **kwargs):
+    return JsonResponse(
+        {
+            "error": {
+                "status": 404,
+                "code": "not_found",
+                "message": _("未找到。"),
+                "problems": [{"message": _("未找到。")}],
+            }
+        },
+        status=404,
+    )
+
 
 router = DefaultRouter()
 router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
@@ -28,4 +45,6 @@ urlpatterns = [
     path("reports/institutions/", InstitutionsReportView.as_view(), name="report-institutions"),
     path("reports/quotas/", QuotasReportView.as_view(), name="report-quotas"),
     path("reports/changes/", ChangesReportView.as_view(), name="report-changes"),
+    # Anything else under /api/v1/ is a 404 in the API's own error shape.
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

@@ -64,6 +64,7 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
     ).order_by("date", "id")
     serializer_class = TransferSerializer
     filterset_class = TransferFilterSet
+    lookup_value_regex = r"[^/]+"
     csv_filename = "transfers"
 
 
@@ -88,6 +89,7 @@ class HeadcountViewSet(
     queryset = HeadcountReport.objects.select_related("unit").order_by("unit__key", "kind", "as_of")
     serializer_class = HeadcountSerializer
     filterset_class = HeadcountFilterSet
+    lookup_value_regex = r"[^/]+"
     write_permission = "staffing.add_headcountreport"
     csv_filename = "headcounts"
 

@@ -1,4 +1,4 @@
-"""A small hand-computed reform for the API and report tests.
+"""A small hand-computed reform for the API and report tests, written once per module.
 
 City 150200 with one county 150202 below it; three departments; on 2020-01-01 the city level
 counts 10 institutions (D1: 7, D2: 2, D3: 1) plus one business institution pending wind-down
@@ -7,9 +7,11 @@ I1+I2+I3 into N1, abolishes I4 and absorbs I7 into I6; a draft abolishes I5 on 2
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from units import roles, services
@@ -27,8 +29,21 @@ def _inst(key, name, parent, jurisdiction="150200", **extra):
     return RegistrationInput(key, "institution", BORN, attributes)
 
 
+@pytest.fixture(scope="module")
+def shared_registry(django_db_setup, django_db_blocker):
+    """The example reform with its quotas, written once per test module."""
+    with rolled_back(django_db_blocker):
+        registry = build_reform()
+        build_ledger(registry)
+        yield registry
+
+
 @pytest.fixture
-def reform(db):
+def reform(db, shared_registry):
+    return shared_registry
+
+
+def build_reform():
     city = services.jurisdiction_create(code="150200", name="包头市", level="city")
     county = services.jurisdiction_create(code="150202", name="东河区", level="county", parent=city)
     services.jurisdiction_create(code="150300", name="乌海市", level="city")
@@ -129,6 +144,10 @@ def api(client, official):
 
 @pytest.fixture
 def ledger(reform):
+    return reform
+
+
+def build_ledger(reform):
     """Quotas granted on 2000-01-01 under the approved decision: I1 10, I4 6, I6 5 (and 1
     section-level leader post to I6); headcounts of I6 and N1."""
     import datetime as dt
@@ -165,5 +184,23 @@ def ledger(reform):
 
 @pytest.fixture
 def writer_token(db):
+    return make_writer_token()
+
+
+def make_writer_token():
     user = _user("system2", roles.API_CLIENT, perms=["staffing.add_headcountreport"])
     return Token.objects.create(user=user).key
+
+
+@contextmanager
+def rolled_back(django_db_blocker):
+    """Data shared by the tests of one module: written once inside a transaction that is
+    rolled back when the module is done (each test still runs in its own savepoint)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

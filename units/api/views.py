@@ -45,7 +45,7 @@ DEPTH = OpenApiParameter(
 def parse_date(request, name: str, default: dt.date | None = None) -> dt.date | None:
     """A date query parameter, or 400 naming it."""
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
     try:
         return dt.date.fromisoformat(raw)
@@ -57,7 +57,7 @@ def parse_date(request, name: str, default: dt.date | None = None) -> dt.date | 
 
 def parse_int(request, name: str, *, low: int, high: int) -> int | None:
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     try:
         value = int(raw)
@@ -249,6 +249,7 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilterSet
+    lookup_value_regex = KEY_REGEX
     csv_filename = "decisions"
 
 
