@@ -32,6 +32,12 @@ ERRORS = {
     "429": "Too many requests for this token.",
 }
 
+PATH_DESCRIPTIONS = {
+    "key": "The stable key (unit key or event key).",
+    "code": "The six-digit division code.",
+    "id": "The numeric id.",
+}
+
 FORMAT_PARAMETER = {
     "name": "format",
     "in": "query",
@@ -61,8 +67,14 @@ def add_errors_and_format(result, generator, request, public):
                         "content": {"application/json": {"schema": ref}},
                     },
                 )
-            if method == "get":
-                params = operation.setdefault("parameters", [])
-                if not any(p.get("name") == "format" for p in params):
-                    params.append(dict(FORMAT_PARAMETER))
+            params = operation.setdefault("parameters", [])
+            for parameter in params:
+                if parameter.get("name") == "format" and parameter.get("in") == "query":
+                    parameter.setdefault("description", FORMAT_PARAMETER["description"])
+                elif parameter.get("in") == "path":
+                    parameter.setdefault(
+                        "description", PATH_DESCRIPTIONS.get(parameter["name"], "Identifier.")
+                    )
+            if method == "get" and not any(p.get("name") == "format" for p in params):
+                params.append(dict(FORMAT_PARAMETER))
     return result
