@@ -267,12 +267,25 @@ class LineageEdge:
 
 
 @dataclass
+class LineageExit:
+    """A unit of the lineage leaving the registry to the outside (transform: 转企改制)."""
+
+    unit_id: int
+    event_id: int
+    event_key: str
+    event_type: str
+    effective_on: dt.date
+    decision_number: str
+
+
+@dataclass
 class Lineage:
     unit: Unit
     ancestors: dict[int, int]  # unit id -> depth
     descendants: dict[int, int]
     edges: list[LineageEdge]
     units: dict[int, Unit]
+    exits: list[LineageExit] = field(default_factory=list)
 
 
 def _lineage_sql() -> str:
@@ -316,7 +329,8 @@ def _lineage_sql() -> str:
 
 def unit_lineage(*, unit: Unit, depth: int | None = None) -> Lineage:
     """Ancestors and descendants of a unit to any depth (bounded by ``depth``), with the edges
-    between them: one recursive query for the walk, one for the edges, one for the units."""
+    between them and the exits of transformed units: one recursive query for the walk, two for
+    the edges and exits, one for the units; four whatever the size."""
     limit = MAX_LINEAGE_DEPTH if depth is None else max(0, min(depth, MAX_LINEAGE_DEPTH))
     with connection.cursor() as cursor:
         cursor.execute(_lineage_sql(), [unit.pk, limit, unit.pk, limit])
@@ -329,34 +343,50 @@ def unit_lineage(*, unit: Unit, depth: int | None = None) -> Lineage:
         (ancestors if direction == "up" else descendants)[unit_id] = level
     node_ids = {unit.pk, *ancestors, *descendants}
     edges: list[LineageEdge] = []
-    if len(node_ids) > 1:
-        sources = EventParticipant.objects.filter(
-            role=ParticipantRole.SOURCE,
-            unit_id__in=node_ids,
-            event__type__in=[EventType.MERGE, EventType.ABSORB, EventType.SPLIT],
-            event__decision__status=DecisionStatus.APPROVED,
-        ).values_list(
-            "unit_id",
-            "event_id",
-            "event__key",
-            "event__type",
-            "event__effective_on",
-            "event__decision__number",
-        )
-        targets: dict[int, list[int]] = {}
-        for event_id, unit_id in EventParticipant.objects.filter(
-            role=ParticipantRole.TARGET,
-            unit_id__in=node_ids,
-            event__decision__status=DecisionStatus.APPROVED,
-        ).values_list("event_id", "unit_id"):
-            targets.setdefault(event_id, []).append(unit_id)
-        for pred, event_id, key, type_, on, number in sources:
-            for succ in targets.get(event_id, []):
-                edges.append(LineageEdge(pred, succ, event_id, key, type_, on, number))
-        edges.sort(key=lambda e: (e.effective_on, e.event_id, e.predecessor_id, e.successor_id))
+    exits: list[LineageExit] = []
+    # The same queries whatever the size: sources (with transforms, whose successor is outside
+    # the registry), targets, units.
+    sources = EventParticipant.objects.filter(
+        role=ParticipantRole.SOURCE,
+        unit_id__in=node_ids,
+        event__type__in=[
+            EventType.MERGE,
+            EventType.ABSORB,
+            EventType.SPLIT,
+            EventType.TRANSFORM,
+        ],
+        event__decision__status=DecisionStatus.APPROVED,
+    ).values_list(
+        "unit_id",
+        "event_id",
+        "event__key",
+        "event__type",
+        "event__effective_on",
+        "event__decision__number",
+    )
+    targets: dict[int, list[int]] = {}
+    for event_id, unit_id in EventParticipant.objects.filter(
+        role=ParticipantRole.TARGET,
+        unit_id__in=node_ids,
+        event__decision__status=DecisionStatus.APPROVED,
+    ).values_list("event_id", "unit_id"):
+        targets.setdefault(event_id, []).append(unit_id)
+    for pred, event_id, key, type_, on, number in sources:
+        if type_ == EventType.TRANSFORM:
+            exits.append(LineageExit(pred, event_id, key, type_, on, number))
+            continue
+        for succ in targets.get(event_id, []):
+            edges.append(LineageEdge(pred, succ, event_id, key, type_, on, number))
+    edges.sort(key=lambda e: (e.effective_on, e.event_id, e.predecessor_id, e.successor_id))
+    exits.sort(key=lambda e: (e.effective_on, e.event_id, e.unit_id))
     units = Unit.objects.in_bulk(node_ids)
     return Lineage(
-        unit=unit, ancestors=ancestors, descendants=descendants, edges=edges, units=units
+        unit=unit,
+        ancestors=ancestors,
+        descendants=descendants,
+        edges=edges,
+        units=units,
+        exits=exits,
     )
 
 

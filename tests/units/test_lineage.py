@@ -68,6 +68,20 @@ def test_depth_bounds_the_walk(chain):
     assert lineage("c1", depth=0)[:2] == ({}, {})
 
 
+def test_transform_is_an_exit_to_the_outside(chain):
+    chain.decide(chain.event("t", "transform", D(2021, 1, 1), sources=["c1"]))
+    result = selectors.unit_lineage(unit=Unit.objects.get(key="a"))
+    assert [(e.unit_id, e.event_key, e.effective_on) for e in result.exits] == [
+        (Unit.objects.get(key="c1").pk, "t", D(2021, 1, 1))
+    ]
+    alone = chain.register("farm")
+    chain.decide(chain.event("t2", "transform", D(2021, 1, 1), sources=["farm"]))
+    lone = selectors.unit_lineage(unit=alone)
+    assert lone.ancestors == {} and lone.descendants == {} and lone.edges == []
+    assert [e.event_key for e in lone.exits] == ["t2"]
+    assert lone.exits[0].decision_number == Event.objects.get(key="t2").decision.number
+
+
 def test_a_unit_without_lineage(reg):
     reg.register("alone")
     reg.decide(
@@ -170,13 +184,14 @@ def test_walk_cannot_loop_on_inconsistent_data(reg):
 
 def test_lineage_costs_a_fixed_number_of_queries_whatever_its_size(chain, reg):
     sizes = {}
-    for key in ("c1", "a", "c"):
+    chain.register("alone")
+    for key in ("c1", "a", "c", "alone"):
         unit = Unit.objects.get(key=key)
         with CaptureQueriesContext(connection) as ctx:
             result = selectors.unit_lineage(unit=unit)
             labels = [(e.decision_number, e.event_type) for e in result.edges]
         sizes[key] = (len(result.ancestors) + len(result.descendants), len(ctx.captured_queries))
-        assert labels
+        assert labels or key == "alone"
     assert {queries for _n, queries in sizes.values()} == {4}
     assert len({n for n, _q in sizes.values()}) > 1
 
