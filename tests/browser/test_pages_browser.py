@@ -7,7 +7,10 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "official-browser-2021"
@@ -53,7 +56,7 @@ def log_in(browser, live_server, next_path):
     return page
 
 
-def test_official_reads_lineage_department_counts_and_the_dashboard(demo, browser, live_server):
+def test_official_reads_lineage_counts_dashboard_and_search(demo, browser, live_server):
     # 1. A unit with a merge history: its predecessors are linked nodes of the lineage diagram.
     page = log_in(browser, live_server, "/units/bt-zjj-green/?as_of=2021-03-31")
     assert page.locator("h1").inner_text().startswith("包头市建筑节能与绿色建筑发展中心")
@@ -94,9 +97,8 @@ def test_official_reads_lineage_department_counts_and_the_dashboard(demo, browse
     page.wait_for_url(re.compile(r"include_drafts=true"))
     assert "预览" in page.locator("#preview-banner").inner_text()
 
-
-def test_search_keyboard_and_language_switch(demo, browser, live_server):
-    page = log_in(browser, live_server, "/units/")
+    # 4. Search by a former name, keyboard access, and the switch to English.
+    page.goto(f"{live_server.url}/units/")
     # the skip link is the first stop of the keyboard and leads to the content
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
