@@ -17,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import models
 
+from .bulk import copy_insert
 from .models import AuditEntry
 
 
@@ -84,13 +85,12 @@ def record(action: str, obj: models.Model, *, before: Any = None, after: Any = N
 
 
 def record_many(action: str, items: Iterable[tuple[models.Model, Any, Any]]) -> int:
-    """Record a bulk write: one row per (object, before, after), in one INSERT batch."""
+    """Record a bulk write: one row per (object, before, after), in one COPY (or INSERT)."""
     entries = [
         _entry(action, object_type_of(obj), obj.pk, str(obj), before, after)
         for obj, before, after in items
     ]
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    return len(entries)
+    return copy_insert(AuditEntry, entries)
 
 
 def record_summary(action: str, object_type: str, object_id: str, summary: Any) -> AuditEntry:

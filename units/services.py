@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, permissions
+from .bulk import copy_insert
 from .choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from .exceptions import RegistryError
 from .models import (
@@ -379,6 +380,11 @@ def _resolve_units(keys_or_units: Iterable[Unit | str], event_key: str) -> list[
     return units
 
 
+def _keys(keys: list[str]) -> str:
+    """The units of a cardinality message: "（a、b）", or nothing when there are none."""
+    return "（" + "、".join(keys) + "）" if keys else ""
+
+
 def _structure_problems(
     *,
     key: str,
@@ -406,16 +412,18 @@ def _structure_problems(
             str(min_s) if min_s == max_s else (f"≥{min_s}" if max_s is None else f"{min_s}–{max_s}")
         )
         bad(
-            _("%(label)s事项需要 %(expected)s 个来源机构，实际 %(n)d 个。")
-            % {"label": label, "expected": expected, "n": len(sources)}
+            _("%(label)s事项需要 %(expected)s 个来源机构，实际 %(n)d 个%(units)s。")
+            % {"label": label, "expected": expected, "n": len(sources), "units": _keys(sources)},
+            ", ".join(sources) or None,
         )
     if len(targets) < min_t or (max_t is not None and len(targets) > max_t):
         expected = (
             str(min_t) if min_t == max_t else (f"≥{min_t}" if max_t is None else f"{min_t}–{max_t}")
         )
         bad(
-            _("%(label)s事项需要 %(expected)s 个目标机构，实际 %(n)d 个。")
-            % {"label": label, "expected": expected, "n": len(targets)}
+            _("%(label)s事项需要 %(expected)s 个目标机构，实际 %(n)d 个%(units)s。")
+            % {"label": label, "expected": expected, "n": len(targets), "units": _keys(targets)},
+            ", ".join(targets) or None,
         )
     if targets_new is True and existing_targets:
         for unit in existing_targets:
@@ -993,6 +1001,11 @@ def rederive(
     will keep.
     """
     ids = None if unit_ids is None else set(unit_ids)
+    if ids:
+        # Two approvals touching one unit run one after the other: the second derives from
+        # what the first committed (PostgreSQL reads committed data statement by statement).
+        for batch in chunked(sorted(ids)):
+            list(Unit.objects.select_for_update().filter(id__in=batch).values_list("id"))
     derivation = derive(ids)
     if not derivation.problems:
         check_supervision(derivation, all_units=ids is None)
@@ -1021,8 +1034,8 @@ def _store_versions(unit_ids: list[int], derivation: Derivation) -> None:
     ]
     for batch in chunked(changed):
         UnitVersion.objects.filter(unit_id__in=batch).delete()
-    UnitVersion.objects.bulk_create(
-        [v.as_model() for uid in changed for v in derivation.versions.get(uid, [])], batch_size=2000
+    copy_insert(
+        UnitVersion, [v.as_model() for uid in changed for v in derivation.versions.get(uid, [])]
     )
 
 
