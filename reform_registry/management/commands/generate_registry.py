@@ -137,6 +137,11 @@ class Place:
     active: list[str] = field(default_factory=list)  # institutions that may take part
 
 
+def _event(**fields: Any) -> services.EventInput:
+    """An event whose decision is set when the decisions are written."""
+    return services.EventInput(decision=None, **fields)  # type: ignore[arg-type]
+
+
 class Generator:
     """Plans the registry in memory (deterministic), then writes it through the services."""
 
@@ -305,8 +310,7 @@ class Generator:
             return services.NewUnit(unit_key, UnitKind.INSTITUTION, attrs)
 
         if type_ == EventType.ESTABLISH:
-            return services.EventInput(
-                decision=None,  # type: ignore[arg-type]
+            return _event(
                 key=key,
                 type=type_,
                 effective_on=on,
@@ -319,8 +323,7 @@ class Generator:
             if sources is None:
                 return None
             self.end(place, sources)
-            return services.EventInput(
-                decision=None,  # type: ignore[arg-type]
+            return _event(
                 key=key,
                 type=type_,
                 effective_on=on,
@@ -331,8 +334,7 @@ class Generator:
             if sources is None:
                 return None
             self.end(place, sources)
-            return services.EventInput(
-                decision=None,  # type: ignore[arg-type]
+            return _event(
                 key=key,
                 type=type_,
                 effective_on=on,
@@ -347,8 +349,7 @@ class Generator:
             self.end(place, sources)
             bodies = self.attrs[target]["internal_bodies"] + 1
             self.attrs[target]["internal_bodies"] = bodies
-            return services.EventInput(
-                decision=None,  # type: ignore[arg-type]
+            return _event(
                 key=key,
                 type=type_,
                 effective_on=on,
@@ -362,8 +363,7 @@ class Generator:
                 return None
             self.end(place, sources)
             parent = self.attrs[sources[0]]["parent"]
-            return services.EventInput(
-                decision=None,  # type: ignore[arg-type]
+            return _event(
                 key=key,
                 type=type_,
                 effective_on=on,
@@ -385,8 +385,7 @@ class Generator:
             ]
             attrs = {"name": rng.choice(names)}
             self.attrs[department].update(attrs)
-            return services.EventInput(
-                decision=None,  # type: ignore[arg-type]
+            return _event(
                 key=key,
                 type=type_,
                 effective_on=on,
@@ -420,8 +419,7 @@ class Generator:
                 "internal_bodies": rng.randint(1, 9),
             }
         current.update(attrs)
-        return services.EventInput(
-            decision=None,  # type: ignore[arg-type]
+        return _event(
             key=key,
             type=type_,
             effective_on=on,
