@@ -44,7 +44,7 @@ def pg_world(on_postgres, transactional_db):
     return World()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_approvals_at_once_approve_once(pg_world):
     decision = pg_world.merge_draft()
     approver = pg_world.users["approver"]
@@ -75,7 +75,7 @@ def test_two_approvals_at_once_approve_once(pg_world):
     assert connection.vendor == "postgresql"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_saves_of_one_revision_one_is_refused(pg_world):
     decision = pg_world.merge_draft()
     clerk = pg_world.users["clerk"]

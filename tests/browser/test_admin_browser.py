@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.admin.conftest import PASSWORD, World, ensure_role_groups
 from units.models import Decision, Unit, UnitVersion
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
@@ -32,6 +36,8 @@ def page():
         page = context.new_page()
         page.set_default_timeout(15000)
         yield page
+        # ORM calls made while Playwright runs get their own connection; close it here.
+        connections.close_all()
         context.close()
         browser.close()
 
