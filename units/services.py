@@ -1005,7 +1005,12 @@ def rederive(
         # Two approvals touching one unit run one after the other: the second derives from
         # what the first committed (PostgreSQL reads committed data statement by statement).
         for batch in chunked(sorted(ids)):
-            list(Unit.objects.select_for_update().filter(id__in=batch).values_list("id"))
+            list(
+                Unit.objects.select_for_update()
+                .filter(id__in=batch)
+                .order_by("id")
+                .values_list("id")
+            )
     derivation = derive(ids)
     if not derivation.problems:
         check_supervision(derivation, all_units=ids is None)
