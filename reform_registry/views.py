@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -24,6 +25,8 @@ from units.views import (
 )
 
 from . import charts, reports
+
+CHANGES_PAGE_SIZE = 25  # decisions per page
 
 
 @official_required
@@ -50,7 +53,8 @@ def changes(request: HttpRequest) -> HttpResponse:
     code = params.choice("jurisdiction", [j.code for j in jurisdictions], label=_("行政区划"))
     jurisdiction = next((j for j in jurisdictions if j.code == code), None)
     report = reports.changes_report(start=start, end=end, jurisdiction=jurisdiction)
-    groups = group_changes(report)
+    page = Paginator(group_changes(report), CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
+    groups = list(page.object_list)
     pks = dict(
         Decision.objects.filter(number__in=[g["number"] for g in groups]).values_list(
             "number", "pk"
@@ -65,6 +69,7 @@ def changes(request: HttpRequest) -> HttpResponse:
         "jurisdiction": code,
         "report": report,
         "groups": groups,
+        "page": page,
     }
     return render_page(request, "reports/changes.html", context, params)
 

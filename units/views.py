@@ -32,6 +32,8 @@ VIEW_PERMISSION = "units.view_unit"
 PAGE_SIZE = 50
 MAX_DEPARTMENT_CHOICES = 500
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_YEAR, MAX_YEAR = 1900, 2199  # dates a registry can mean; others are refused
+MAX_LINEAGE_NODES = 80
 
 CHANGE_LABELS = {
     "rename": gettext_lazy("更名"),
@@ -96,10 +98,13 @@ class Params:
                 value = dt.date.fromisoformat(raw)
             except ValueError:
                 value = None
-        if value is None or not 1000 <= value.year <= 9999:
+        if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
             self.problems.append(
-                _("%(label)s“%(value)s”不是有效日期，应为 YYYY-MM-DD 格式（如 2021-03-31）。")
-                % {"label": label, "value": raw[:40]}
+                _(
+                    "%(label)s“%(value)s”不是有效日期，应为 YYYY-MM-DD 格式（如 2021-03-31），"
+                    "年份在 %(min)d 至 %(max)d 之间。"
+                )
+                % {"label": label, "value": raw[:40], "min": MIN_YEAR, "max": MAX_YEAR}
             )
             return default
         return value
@@ -317,6 +322,11 @@ def unit_list_csv(versions: Any, on: dt.date) -> HttpResponse:
 
 def lineage_diagram(unit: Unit, on: dt.date, query: str, depth: int | None = None) -> Any:
     lineage = selectors.unit_lineage(unit=unit, depth=depth)
+    if len(lineage.units) > MAX_LINEAGE_NODES:
+        # Keep the nearest generations: a diagram of hundreds of rows helps nobody.
+        distance = {unit.pk: 0, **lineage.ancestors, **lineage.descendants}
+        keep = sorted(lineage.units, key=lambda uid: (distance.get(uid, 0), uid))
+        lineage.units = {uid: lineage.units[uid] for uid in keep[:MAX_LINEAGE_NODES]}
     spans = selectors.unit_spans(lineage.units)
     nodes = []
     for unit_id, other in lineage.units.items():
