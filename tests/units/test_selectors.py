@@ -283,3 +283,23 @@ def test_unit_list_refuses_unknown_filters_and_bad_values(city, filters, column)
     with pytest.raises(RegistryError) as info:
         list(selectors.unit_list(on=D(2020, 1, 1), filters=filters))
     assert info.value.problems[0]["column"] == column
+
+
+def test_every_field_of_a_version_can_filter_the_list(city):
+    """A new attribute of versions without a filter fails here."""
+    from units.projection import ATTRIBUTE_FIELDS
+
+    state = selectors.unit_state(unit=Unit.objects.get(key="inst1"), on=D(2020, 1, 1))
+    for name in (*ATTRIBUTE_FIELDS, "kind", "key"):
+        if name == "jurisdiction":
+            value = state.jurisdiction.code
+        elif name == "parent":
+            value = state.parent.key
+        elif name == "key":
+            value = "inst1"
+        else:
+            value = getattr(state, name)
+        if value in ("", None):
+            continue
+        found = keys(selectors.unit_list(on=D(2020, 1, 1), filters={name: value}))
+        assert "inst1" in found, name

@@ -385,6 +385,8 @@ def test_cardinalities_are_refused_with_event_and_reason(reg, type_, spec, needl
     assert reg.counts() == before
     assert "e-bad" in str(info.value)
     assert needle in str(info.value)
+    for key in spec.get("sources", []):
+        assert key in str(info.value)
     assert all(p["event"] == "e-bad" for p in info.value.problems)
 
 
