@@ -10,6 +10,7 @@ without tracemalloc; a separate run measures the peak of Python allocations with
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import resource
 import tempfile
@@ -213,12 +214,31 @@ def workbook_rows(total: int = ROWS, seed: int = 7) -> dict[str, list[dict[str, 
     }
 
 
-def _import_rolled_back(path: Path) -> tuple[Any, float, float]:
+def _backend_cpu_s() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (Linux /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _import_rolled_back(path: Path) -> tuple[Any, float, float, float]:
+    """Read and import in a transaction that is rolled back. Returns the report, the seconds
+    to read, the seconds in all (wall), and the CPU seconds of this process and of its
+    database backend together (what the wall time would be on an otherwise idle machine)."""
     from django.db import transaction
 
     from reform_registry.workbook import read_workbook
     from reform_registry.workbook.importer import import_workbook
 
+    backend_before = _backend_cpu_s()
+    cpu_before = time.process_time()
     started = time.perf_counter()
     data = read_workbook(path)
     read_s = time.perf_counter() - started
@@ -227,10 +247,11 @@ def _import_rolled_back(path: Path) -> tuple[Any, float, float]:
         with transaction.atomic():
             report = import_workbook(data, source=str(path))
             total_s = time.perf_counter() - started
+            cpu_s = time.process_time() - cpu_before + _backend_cpu_s() - backend_before
             raise _Rollback
     except _Rollback:
         pass
-    return report, read_s, total_s
+    return report, read_s, total_s, cpu_s
 
 
 def run(ctx: Context) -> list[dict]:
@@ -242,12 +263,14 @@ def run(ctx: Context) -> list[dict]:
         path = write_workbook(rows, Path(folder) / "bench-import.xlsx")
         size_kb = path.stat().st_size // 1024
         timings: list[tuple[float, float]] = []
+        cpu: list[float] = []
         report = None
         for _ in range(max(1, min(ctx.runs, 3))):
-            report, read_s, total_s = _import_rolled_back(path)
+            report, read_s, total_s, cpu_s = _import_rolled_back(path)
             if report.errors:
                 raise RuntimeError(f"the bench workbook was refused: {report.errors[:5]}")
             timings.append((read_s, total_s))
+            cpu.append(cpu_s)
         tracemalloc.start()
         _import_rolled_back(path)
         _current, peak = tracemalloc.get_traced_memory()
@@ -265,6 +288,9 @@ def run(ctx: Context) -> list[dict]:
             p95_ms=round(totals[-1] * 1000, 1),
             runs=len(timings),
             rows_per_s=round(n / median_total),
+            cpu_s=round(sorted(cpu)[len(cpu) // 2], 2),
+            rows_per_cpu_s=round(n / sorted(cpu)[len(cpu) // 2]),
+            load_average=round(os.getloadavg()[0], 1),
             best_rows_per_s=round(n / best_total),
             read_ms=round(best_read * 1000, 1),
             peak_python_mb=round(peak / 1024 / 1024, 1),

@@ -74,6 +74,8 @@ class WorkbookData:
 def cell_text(value: object) -> str:
     """A cell as the text the contract speaks of: dates ISO, booleans true/false, whole numbers
     without a decimal point."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
