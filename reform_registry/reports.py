@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from staffing.choices import QuotaKindCode
 from staffing.selectors import PoolInflow, pool_inflow
@@ -25,6 +25,7 @@ from units.models import (
     EventParticipant,
     InstitutionCap,
     Jurisdiction,
+    Unit,
     UnitVersion,
 )
 
@@ -89,61 +90,84 @@ def _version_filter(
     return qs
 
 
-def _per_parent(
-    *, on: dt.date, jurisdiction_ids: list[int], exclude_pending: bool
-) -> tuple[int, dict[int, int]]:
-    """(total count, count per supervising department id) on a date: one grouped query."""
-    rows = (
-        _version_filter(on=on, jurisdiction_ids=jurisdiction_ids, exclude_pending=exclude_pending)
-        .order_by()
-        .values_list("parent_id", "parent__kind")
-        .annotate(n=Count("id"))
-    )
-    total = 0
-    per: dict[int, int] = {}
-    for parent_id, parent_kind, n in rows:
-        total += n
-        if parent_id is not None and parent_kind == UnitKind.DEPARTMENT:
-            per[parent_id] = per.get(parent_id, 0) + n
-    return total, per
+@dataclass
+class _ParentCounts:
+    total_before: int
+    total_after: int
+    before: dict[int, int]  # supervising unit id -> institutions on ``before``
+    after: dict[int, int]
+    involved: set[int]  # supervising units of institutions touched by the reform
 
 
-def _involved_departments(
+def _counts_per_parent(
     *,
     before: dt.date,
     after: dt.date,
     jurisdiction_ids: list[int],
     exclude_pending: bool,
-) -> set[int]:
-    """Departments that supervised, on ``before`` or ``after``, an institution that is a source
-    or target of an approved event effective in (before, after]: one query."""
+) -> _ParentCounts:
+    """One grouped query over the versions in force on either date: per supervising unit, the
+    institutions counted on ``before`` and on ``after``, and how many of them are a source or
+    target of an approved event effective in (before, after] ("involved")."""
     touched = EventParticipant.objects.filter(
         event__effective_on__gt=before,
         event__effective_on__lte=after,
         event__decision__status=DecisionStatus.APPROVED,
     ).values("unit_id")
+    on_before, on_after = selectors.active_on(before), selectors.active_on(after)
     versions = UnitVersion.objects.filter(
-        selectors.active_on(before) | selectors.active_on(after),
-        kind=UnitKind.INSTITUTION,
-        jurisdiction_id__in=jurisdiction_ids,
-        unit_id__in=touched,
-        parent__kind=UnitKind.DEPARTMENT,
+        on_before | on_after, kind=UnitKind.INSTITUTION, jurisdiction_id__in=jurisdiction_ids
     )
     if exclude_pending:
         versions = versions.exclude(category="business", pending_wind_down=True)
-    return set(versions.order_by().values_list("parent_id", flat=True).distinct())
+    rows = (
+        versions.order_by()
+        .values("parent_id")
+        .annotate(
+            n_before=Count("id", filter=on_before),
+            n_after=Count("id", filter=on_after),
+            n_touched=Count("id", filter=Q(unit_id__in=touched)),
+        )
+        .values_list("parent_id", "n_before", "n_after", "n_touched")
+    )
+    counts = _ParentCounts(0, 0, {}, {}, set())
+    for parent_id, n_before, n_after, n_touched in rows:
+        counts.total_before += n_before
+        counts.total_after += n_after
+        if parent_id is None:
+            continue
+        if n_before:
+            counts.before[parent_id] = n_before
+        if n_after:
+            counts.after[parent_id] = n_after
+        if n_touched:
+            counts.involved.add(parent_id)
+    return counts
 
 
 def _department_names(
     ids: set[int], *, before: dt.date, after: dt.date
 ) -> dict[int, tuple[str, str]]:
-    """Key and name of each department, as on ``after`` (or ``before`` if it ended): one query."""
+    """Key and name of each department among the given units, as on ``after`` (or ``before``
+    if it ended): one query. Supervising units that are not departments are left out."""
     if not ids:
         return {}
-    names: dict[int, tuple[str, str, dt.date]] = {}
-    rows = UnitVersion.objects.filter(
-        selectors.active_on(before) | selectors.active_on(after), unit_id__in=ids
-    ).values_list("unit_id", "unit__key", "name", "valid_from")
+    # Plain SQL: thousands of ids (integers from the database, inlined) would cost more to
+    # prepare through the ORM than the query itself.
+    version, unit = UnitVersion._meta.db_table, Unit._meta.db_table
+    id_list = ", ".join(str(int(i)) for i in sorted(ids))
+    sql = f"""
+        SELECT v.unit_id, u.key, v.name, v.valid_from
+        FROM {version} v JOIN {unit} u ON u.id = v.unit_id
+        WHERE v.kind = %s AND v.unit_id IN ({id_list})
+          AND ((v.valid_from <= %s AND (v.valid_to IS NULL OR v.valid_to > %s))
+            OR (v.valid_from <= %s AND (v.valid_to IS NULL OR v.valid_to > %s)))
+    """
+    b, a = before.isoformat(), after.isoformat()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [UnitKind.DEPARTMENT.value, b, b, a, a])
+        rows = cursor.fetchall()
+    names: dict[int, tuple[str, str, Any]] = {}
     for unit_id, key, name, valid_from in rows:
         if unit_id not in names or names[unit_id][2] < valid_from:
             names[unit_id] = (key, name, valid_from)
@@ -220,29 +244,28 @@ def _reform_summary(
     exclude_pending: bool,
 ) -> ReformSummary:
     ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
-    total_before, per_before = _per_parent(
-        on=before, jurisdiction_ids=ids, exclude_pending=exclude_pending
-    )
-    total_after, per_after = _per_parent(
-        on=after, jurisdiction_ids=ids, exclude_pending=exclude_pending
-    )
-    involved = _involved_departments(
+    counts = _counts_per_parent(
         before=before, after=after, jurisdiction_ids=ids, exclude_pending=exclude_pending
     )
+    total_before, total_after = counts.total_before, counts.total_after
+    names = _department_names(
+        set(counts.before) | set(counts.after) | counts.involved, before=before, after=after
+    )
+    per_before = {d: n for d, n in counts.before.items() if d in names}
+    per_after = {d: n for d, n in counts.after.items() if d in names}
+    involved = {d for d in counts.involved if d in names}
     baseline = len(per_before)
     at_most_3 = sum(1 for d in involved if per_after.get(d, 0) <= 3)
     cap = institution_cap_on(jurisdiction, after)
-    department_ids = set(per_before) | set(per_after) | involved
-    names = _department_names(department_ids, before=before, after=after)
     departments = [
         DepartmentCounts(
-            key=names.get(d, (str(d), ""))[0],
-            name=names.get(d, ("", ""))[1],
+            key=key,
+            name=name,
             before=per_before.get(d, 0),
             after=per_after.get(d, 0),
             involved=d in involved,
         )
-        for d in department_ids
+        for d, (key, name) in names.items()
     ]
     departments.sort(key=lambda row: (-row.before, -row.after, row.key))
     return ReformSummary(

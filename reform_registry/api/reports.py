@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -212,7 +212,21 @@ class ReformSummarySerializer(serializers.Serializer):
         allow_null=True, help_text=gettext_lazy("after 日有效的机构限额。")
     )
     headroom_share = rate(gettext_lazy("(限额 − after) ÷ 限额，4位小数；无限额为空。"))
-    departments = DepartmentCountsSerializer(many=True, help_text=gettext_lazy("各部门。"))
+    departments = serializers.SerializerMethodField(help_text=gettext_lazy("各部门。"))
+
+    @extend_schema_field(DepartmentCountsSerializer(many=True))
+    def get_departments(self, summary) -> list[dict]:
+        # Plain dicts: thousands of departments for a whole province.
+        return [
+            {
+                "key": d.key,
+                "name": d.name,
+                "before": d.before,
+                "after": d.after,
+                "involved": d.involved,
+            }
+            for d in summary.departments
+        ]
 
 
 class GroupCountSerializer(serializers.Serializer):
