@@ -13,8 +13,8 @@ from units.models import UnitVersion
 
 D = dt.date
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
-FEWER = settings(max_examples=8, deadline=None, suppress_health_check=HEALTH)
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=HEALTH)
+FEWER = settings(max_examples=6, deadline=None, suppress_health_check=HEALTH)
 
 
 def scenario(reg):
@@ -78,11 +78,17 @@ def scenario(reg):
 
 
 def setup_units(reg):
-    reg.department("d1")
-    reg.department("d2")
-    for key in "abcdef":
-        reg.register(key, parent="d1")
-    reg.register("h", parent="d2", on=D(2019, 7, 1))
+    """Two departments and seven institutions, registered in one go."""
+    from units.services import RegistrationInput as Row
+
+    city = {"jurisdiction": "150200"}
+    rows = [Row(k, "department", D(2010, 1, 1), {"name": k, **city}) for k in ("d1", "d2")]
+    rows += [
+        Row(k, "institution", D(2015, 1, 1), {"name": k + "名称", "parent": "d1", **city})
+        for k in "abcdef"
+    ]
+    rows.append(Row("h", "institution", D(2019, 7, 1), {"name": "h名称", "parent": "d2", **city}))
+    services.units_register_bulk(rows=rows)
 
 
 def state():
@@ -148,7 +154,7 @@ def test_any_approval_order_gives_identical_versions(registry_class, baseline, o
     assert run(registry_class, entry_order=ALL, approval_order=order) == baseline
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=HEALTH)
+@settings(max_examples=10, deadline=None, suppress_health_check=HEALTH)
 @given(entry=st.permutations(ALL), order=st.permutations(ALL))
 def test_entering_decisions_with_dates_out_of_order_changes_nothing(
     registry_class, baseline, entry, order
