@@ -143,9 +143,11 @@ class UnitFilterSet(RegistryFilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         on = self.form.cleaned_data.get("as_of") or selectors.today()
-        parent_name = UnitVersion.objects.filter(
-            selectors.active_on(on), unit_id=OuterRef("parent_id")
-        ).values("name")[:1]
+        parent_name = (
+            UnitVersion.objects.filter(selectors.active_on(on), unit_id=OuterRef("parent_id"))
+            .order_by()
+            .values("name")[:1]
+        )
         queryset = queryset.filter(selectors.active_on(on)).annotate(
             parent_name=Subquery(parent_name)
         )

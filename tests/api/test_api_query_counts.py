@@ -82,7 +82,7 @@ REPORTS = [
     (
         "/api/v1/reports/reform-summary/",
         {"jurisdiction": "150200", "before": "2020-01-01", "after": "2021-03-31"},
-        10,
+        8,
     ),
     (
         "/api/v1/reports/reform-summary/",
@@ -92,7 +92,7 @@ REPORTS = [
             "after": "2021-03-31",
             "subdivisions": "true",
         },
-        11,
+        9,
     ),
     ("/api/v1/reports/institutions/", {"as_of": "2020-01-01"}, 4),
     ("/api/v1/reports/institutions/", {"as_of": "2020-01-01", "group_by": "category"}, 4),
