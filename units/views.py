@@ -86,7 +86,11 @@ class Params:
         self.as_of = self.date("as_of", selectors.today(), label=_("查询日期"))
 
     def text(self, name: str, max_length: int = 100) -> str:
-        return self.request.GET.get(name, "").strip()[:max_length]
+        raw = self.request.GET.get(name, "").strip()[:max_length]
+        if any(ord(ch) < 32 for ch in raw):
+            self.problems.append(_("参数 %(name)s 含有控制字符，已忽略。") % {"name": name})
+            return ""
+        return raw
 
     def date(self, name: str, default: dt.date, *, label: str) -> dt.date:
         raw = self.request.GET.get(name, "").strip()

@@ -97,6 +97,8 @@ def test_bad_filters_are_named(official_client, registry):
     assert "事业单位类别“nonsense”不是可选的值" in page
     assert "状态“gone”" in page
     assert "行政区划“999999”" in page
+    control = official_client.get("/units/", {"q": "市\x00局"})
+    assert control.status_code == 400 and "控制字符" in body(control)
 
 
 def test_unknown_unit_and_department_are_404(official_client, registry):
