@@ -19,7 +19,7 @@ from units.models import Decision, EventParticipant, Jurisdiction, UnitVersion
 
 from .choices import QuotaKindCode, TransferReason
 from .ledger import balance_rows, external_account, unit_accounts
-from .models import Account
+from .models import Account, RecoveryCampaign
 from .services import (
     HeadcountInput,
     TransferInput,
@@ -194,6 +194,15 @@ def load_staffing_demo() -> str | None:
                 )
     headcounts_report_bulk(rows=reports)
 
+    campaign = apply_demo_campaign()
+    return f"{len(rows)} 笔编制划转，{len(reports)} 条实有人数，编制收回 {campaign.total} 名"
+
+
+def apply_demo_campaign() -> RecoveryCampaign | None:
+    """The recovery campaign of 2021-03-01 under its own decision; None when already applied.
+    (The demo workbook holds everything before it; ``load_demo`` applies it after the import.)"""
+    if Decision.objects.filter(number=CAMPAIGN_NUMBER).exists():
+        return None
     campaign_decision = _decision(
         CAMPAIGN_NUMBER, "关于收回市直事业单位空余编制的通知", D(2021, 2, 20)
     )
@@ -203,8 +212,7 @@ def load_staffing_demo() -> str | None:
         decision=campaign_decision,
         share=SHARE,
     )
-    campaign = campaign_apply(campaign=campaign)
-    return f"{len(rows)} 笔编制划转，{len(reports)} 条实有人数，编制收回 {campaign.total} 名"
+    return campaign_apply(campaign=campaign)
 
 
 def _units(first):

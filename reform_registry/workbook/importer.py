@@ -664,21 +664,11 @@ class Importer:
                 continue  # the unit's own row is reported
             existing, new = [], []
             for unit in targets:
-                if unit in self.new_units:
-                    by = self.new_units[unit][2]
-                    if by == key:
-                        new.append(self.new_units[unit][1])
-                        claimed.add(unit)
-                    else:
-                        self.error(
-                            name,
-                            row,
-                            "targets",
-                            _(
-                                "机构 %(unit)s 在 units 表中由事项 %(by)s 设立，不能作为本事项的目标。"
-                            )
-                            % {"unit": unit, "by": by},
-                        )
+                # A target created by this event is new; any other (stored, registered, or
+                # created by another event) is an existing unit (what absorb needs).
+                if unit in self.new_units and self.new_units[unit][2] == key:
+                    new.append(self.new_units[unit][1])
+                    claimed.add(unit)
                 else:
                     existing.append(unit)
             inputs.append(
