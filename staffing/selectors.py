@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from units.choices import Category, UnitKind
 from units.models import Jurisdiction, Unit
+from units.projection import chunked
 from units.selectors import today, unit_state, versions_on
 
 from .choices import (
@@ -94,32 +94,25 @@ def ledger_total(on: dt.date | None = None) -> int:
 def latest_headcounts(
     units: QuerySet | Iterable[int], *, on: dt.date, kind: str | None = None
 ) -> dict[tuple[int, str], tuple[dt.date, int]]:
-    """The latest actual reported on or before a date per (unit id, kind): one grouped query."""
-    table = HeadcountReport._meta.db_table
-    if isinstance(units, QuerySet):
-        unit_sql, unit_params = units.order_by().values("id").query.sql_with_params()
-        unit_params = list(unit_params)
-    else:
-        ids = sorted(set(units))
-        if not ids:
-            return {}
-        unit_sql, unit_params = ", ".join(["%s"] * len(ids)), ids
-    kind_sql = " AND kind = %s" if kind else ""
-    kind_params = [kind] if kind else []
-    sql = f"""
-        SELECT h.unit_id, h.kind, h.as_of, h.actual
-        FROM {table} h
-        JOIN (
-            SELECT unit_id, kind, MAX(as_of) AS latest FROM {table}
-            WHERE as_of <= %s{kind_sql} AND unit_id IN ({unit_sql})
-            GROUP BY unit_id, kind
-        ) x ON x.unit_id = h.unit_id AND x.kind = h.kind AND x.latest = h.as_of
-    """
-    from .ledger import as_date
+    """The latest actual reported on or before a date per (unit id, kind).
 
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [on.isoformat(), *kind_params, *unit_params])
-        return {(uid, k): (as_date(d), actual) for uid, k, d, actual in cursor.fetchall()}
+    Units given as ids are read by index, a chunk at a time; a queryset runs as a subquery."""
+    if isinstance(units, QuerySet):
+        batches: Iterable = [units.order_by().values("id")]
+    else:
+        batches = chunked(sorted(set(units)))
+    found: dict[tuple[int, str], tuple[dt.date, int]] = {}
+    for batch in batches:
+        qs = HeadcountReport.objects.filter(unit_id__in=batch, as_of__lte=on)
+        if kind:
+            qs = qs.filter(kind=kind)
+        for unit_id, code, as_of, actual in qs.order_by().values_list(
+            "unit_id", "kind", "as_of", "actual"
+        ):
+            seen = found.get((unit_id, code))
+            if seen is None or seen[0] < as_of:
+                found[(unit_id, code)] = (as_of, actual)
+    return found
 
 
 @dataclass
@@ -397,6 +390,7 @@ class CampaignPlan:
     lines: list[PlanLine] = field(default_factory=list)
     skipped: list[PlanSkip] = field(default_factory=list)
     institutions: int = 0
+    accounts: dict[int, int] = field(default_factory=dict)  # unit id -> account id
 
     @property
     def total(self) -> int:
@@ -450,16 +444,26 @@ def campaign_plan(
         jurisdiction=jurisdiction, on=on, kind=kind, share=Decimal(share), rounding=rounding
     )
     versions = versions_on(on).filter(kind=UnitKind.INSTITUTION, jurisdiction=jurisdiction)
-    rows = list(
-        versions.order_by("unit__key").values_list(
-            "unit_id", "unit__key", "name", "category", "business_functions", "market_replaceable"
+    found = list(
+        versions.order_by().values_list(
+            "unit_id", "name", "category", "business_functions", "market_replaceable"
         )
     )
-    plan.institutions = len(rows)
-    unit_ids = versions.values("unit_id")
-    accounts = dict(Account.objects.filter(unit__in=unit_ids).values_list("unit_id", "id"))
-    held = balance_rows(Account.objects.filter(unit__in=unit_ids), on=on, kind=kind)
-    counts = latest_headcounts(Unit.objects.filter(id__in=unit_ids), on=on, kind=kind)
+    plan.institutions = len(found)
+    ids = [row[0] for row in found]
+    # Everything else is read by these ids (index scans), a chunk at a time.
+    keys: dict[int, str] = {}
+    accounts: dict[int, int] = {}
+    for batch in chunked(ids):
+        keys.update(Unit.objects.filter(id__in=batch).values_list("id", "key"))
+        accounts.update(Account.objects.filter(unit_id__in=batch).values_list("unit_id", "id"))
+    plan.accounts = accounts
+    held = balance_rows(list(accounts.values()), on=on, kind=kind)
+    counts = latest_headcounts(ids, on=on, kind=kind)
+    rows = sorted(
+        ((uid, keys[uid], name, cat, bf, mr) for uid, name, cat, bf, mr in found),
+        key=lambda row: row[1],
+    )
     remaining_categories = {Category.BUSINESS, Category.UNCLASSIFIED}
     for uid, key, name, category, business_functions, market_replaceable in rows:
         held_now = held.get((accounts.get(uid), kind), 0)

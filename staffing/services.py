@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units import audit, permissions
-from units.choices import DecisionStatus, EventType, ParticipantRole
+from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from units.exceptions import RegistryError
 from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 from units.projection import chunked
@@ -188,11 +188,6 @@ def _authorize(
         permissions.check_jurisdictions_in_scope(
             user, Jurisdiction.objects.filter(pk__in=ids).values_list("code", flat=True)
         )
-
-
-def _lock_query(accounts) -> None:
-    """Lock a (large) set of accounts given as a queryset, in id order, in one statement."""
-    list(accounts.select_for_update().order_by("id").values_list("id", flat=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,11 +417,12 @@ def _follow(unit_ids: Iterable[int], on: dt.date) -> set[int]:
 
 
 def _unit_ids_of(account_ids: Iterable[int]) -> list[int]:
-    return list(
-        Account.objects.filter(id__in=set(account_ids), type=AccountType.UNIT).values_list(
+    found: list[int] = []
+    for batch in chunked(sorted(set(account_ids))):
+        found += Account.objects.filter(id__in=batch, type=AccountType.UNIT).values_list(
             "unit_id", flat=True
         )
-    )
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1055,9 +1051,11 @@ def _store_plan(campaign: RecoveryCampaign, plan: CampaignPlan) -> None:
     )
     want_skips = sorted((s.unit_id, s.balance) for s in plan.skipped)
     have_lines = sorted(
-        campaign.lines.values_list("unit_id", "rule", "balance", "actual", "vacancy", "amount")
+        campaign.lines.order_by().values_list(
+            "unit_id", "rule", "balance", "actual", "vacancy", "amount"
+        )
     )
-    have_skips = sorted(campaign.skips.values_list("unit_id", "balance"))
+    have_skips = sorted(campaign.skips.order_by().values_list("unit_id", "balance"))
     campaign.total = plan.total
     if want_lines == have_lines and want_skips == have_skips:
         return
@@ -1155,15 +1153,18 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
             decision=locked.decision.number,
         )
     pool_id = pool_accounts([locked.jurisdiction_id])[locked.jurisdiction_id]
-    institution_ids = (
+    # Lock the pool and the accounts of the jurisdiction's institutions (in id order) before
+    # reading their balances.
+    unit_ids = list(
         UnitVersion.objects.filter(
-            jurisdiction_id=locked.jurisdiction_id, valid_from__lte=locked.on
+            jurisdiction_id=locked.jurisdiction_id,
+            kind=UnitKind.INSTITUTION,
+            valid_from__lte=locked.on,
         )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=locked.on))
-        .values("unit_id")
+        .values_list("unit_id", flat=True)
     )
-    # One statement locks the pool and every account of the institutions, in id order.
-    _lock_query(Account.objects.filter(Q(pk=pool_id) | Q(unit__in=institution_ids)))
+    _lock([pool_id, *unit_accounts(unit_ids, create=False).values()])
     plan = campaign_plan(
         jurisdiction=locked.jurisdiction,
         on=locked.on,
@@ -1174,9 +1175,7 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
     _store_plan(locked, plan)
     _insert_campaign_transfers(locked, pool_id)
     touched = _follow({line.unit_id for line in plan.lines}, locked.on)
-    checked = Account.objects.filter(
-        Q(pk=pool_id) | Q(pk__in=Transfer.objects.filter(campaign=locked).values("from_account_id"))
-    )
+    checked = [pool_id, *{plan.accounts[line.unit_id] for line in plan.lines}]
     _raise_ledger_problems(ledger_problems(checked, since=locked.on))
     if touched:
         _raise_ledger_problems(ledger_problems(sorted(touched)))
@@ -1211,25 +1210,13 @@ def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> Recover
     originals = Transfer.objects.filter(campaign=locked, reverses__isnull=True).exclude(
         reason=TransferReason.REVERSAL
     )
-    _lock_query(
-        Account.objects.filter(
-            Q(pk__in=originals.values("to_account_id"))
-            | Q(pk__in=originals.values("from_account_id"))
-        )
-    )
-    pool_ids = set(originals.values_list("to_account_id", flat=True).distinct())
+    pairs = list(originals.values_list("from_account_id", "to_account_id"))
+    unit_accounts_ids = {a for a, _b in pairs}
+    pool_ids = {b for _a, b in pairs}
+    _lock(unit_accounts_ids | pool_ids)
     _insert_campaign_reversals(locked)
-    unit_ids = set(
-        Account.objects.filter(pk__in=originals.values("from_account_id")).values_list(
-            "unit_id", flat=True
-        )
-    )
-    touched = _follow(unit_ids, locked.on)
-    checked = Account.objects.filter(
-        Q(pk__in=pool_ids)
-        | Q(pk__in=Transfer.objects.filter(campaign=locked).values("from_account_id"))
-    )
-    _raise_ledger_problems(ledger_problems(checked, since=locked.on))
+    touched = _follow(_unit_ids_of(unit_accounts_ids), locked.on)
+    _raise_ledger_problems(ledger_problems(sorted(unit_accounts_ids | pool_ids), since=locked.on))
     if touched:
         _raise_ledger_problems(ledger_problems(sorted(touched)))
     locked.status = CampaignStatus.REVERSED
