@@ -31,7 +31,7 @@ steps = st.lists(
         st.booleans(),  # revoke an earlier approved decision after this one
     ),
     min_size=3,
-    max_size=8,
+    max_size=6,
 )
 
 
@@ -91,7 +91,7 @@ def invariants():
 
 
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
