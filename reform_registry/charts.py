@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 @dataclass
@@ -84,3 +84,10 @@ def percent(value: Decimal | None) -> str:
     number = (value * 100).quantize(Decimal("0.01"))
     text = f"{number:f}".rstrip("0").rstrip(".")
     return f"{text}%"
+
+
+def percent_rounded(value: Decimal | None) -> str:
+    """A share rounded to a whole percent, as a newspaper quotes it: 0.4094 → "41%"."""
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"

@@ -194,7 +194,12 @@ def summary_figures(summary: reports.ReformSummary) -> list[dict[str, Any]]:
             "id": "reduction-rate",
             "label": _("精简率"),
             "value": charts.percent(s.reduction_rate),
-            "detail": _("（改革前 − 改革后）÷ 改革前"),
+            "detail": (
+                _("（改革前 − 改革后）÷ 改革前，约 %(rounded)s")
+                % {"rounded": charts.percent_rounded(s.reduction_rate)}
+                if s.reduction_rate is not None
+                else _("（改革前 − 改革后）÷ 改革前")
+            ),
         },
         {
             "id": "average",
@@ -206,7 +211,11 @@ def summary_figures(summary: reports.ReformSummary) -> list[dict[str, Any]]:
             "id": "at-most-3",
             "label": _("所属事业单位不超过3个的部门"),
             "value": f"{s.involved_at_most_3} / {s.involved_departments}",
-            "detail": _("占涉改部门的 %(share)s") % {"share": charts.percent(s.share_at_most_3)},
+            "detail": _("占涉改部门的 %(share)s（约 %(rounded)s）")
+            % {
+                "share": charts.percent(s.share_at_most_3),
+                "rounded": charts.percent_rounded(s.share_at_most_3),
+            },
         },
         {
             "id": "recovered",

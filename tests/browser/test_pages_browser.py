@@ -90,6 +90,9 @@ def test_official_reads_lineage_counts_dashboard_and_search(demo, browser, live_
     page.wait_for_url(re.compile(r"/reports/reform/"))
     assert page.locator("#figure-institutions .value").inner_text() == "342 → 202"
     assert page.locator("#figure-reduction-rate .value").inner_text() == "40.94%"
+    assert "约 41%" in page.locator("#figure-reduction-rate .detail").inner_text()  # the article
+    assert page.locator("#figure-at-most-3 .value").inner_text() == "37 / 55"
+    assert "约 67%" in page.locator("#figure-at-most-3 .detail").inner_text()
     assert page.locator("svg rect.bar-before").count() >= 50
     shot(page, "dashboard")
     page.get_by_label("预览：包含草稿决定").check()

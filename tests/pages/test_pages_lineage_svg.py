@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reform_registry.charts import department_bars, percent
+from reform_registry.charts import department_bars, percent, percent_rounded
 from units.lineage_svg import ROW_HEIGHT, TOP, Edge, Node, layout, row_order, text_width
 
 D = dt.date
@@ -135,6 +135,8 @@ def test_department_bars_and_percent():
     assert percent(Decimal("0.4094")) == "40.94%"
     assert percent(Decimal("0.4100")) == "41%"
     assert percent(None) == "—"
+    assert percent_rounded(Decimal("0.4094")) == "41%"
+    assert percent_rounded(Decimal("0.6727")) == "67%"
 
 
 def test_text_alternative_lists_ancestors_and_descendants():
