@@ -380,17 +380,19 @@ def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
         None,
     )
     shown = state
+    shown_on = params.as_of  # the day the state and the quota panel describe
     notice = ""
     if state is None and history.versions:
         first, last = history.versions[0], history.versions[-1]
         if params.as_of < first.valid_from:
-            shown = first
+            shown, shown_on = first, first.valid_from
             notice = _("该机构在 %(date)s 尚未成立（%(start)s 成立），下面显示其成立时的状态。") % {
                 "date": params.as_of.isoformat(),
                 "start": first.valid_from.isoformat(),
             }
         else:
             shown = last
+            shown_on = last.valid_to - dt.timedelta(days=1) if last.valid_to else params.as_of
             notice = _("该机构已于 %(end)s 终止，下面显示其最后的状态。") % {
                 "end": last.valid_to.isoformat() if last.valid_to else ""
             }
@@ -414,6 +416,7 @@ def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "unit": unit,
         "state": shown,
+        "shown_on": shown_on,
         "active": state is not None,
         "notice": notice,
         "history": history,

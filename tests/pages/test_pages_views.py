@@ -373,3 +373,10 @@ def test_language_switch_to_english_and_back(official_client, registry):
     assert "Reduction rate" in dashboard and "66.67%" in dashboard
     official_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/units/"})
     assert "沿革图" in body(official_client.get("/units/fangchan-fuwu/"))
+
+
+def test_ended_unit_shows_its_last_day_and_quotas_then(official_client, registry):
+    page = body(official_client.get("/units/hezuoshe/?as_of=2021-06-01"))
+    assert "2020-12-31 的状态" in page  # abolished on 2021-01-01
+    quota = page.split('id="quota-h"', 1)[1].split("</section>", 1)[0]
+    assert "2020-12-31" in quota and '<td class="num">5</td>' in quota
