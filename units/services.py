@@ -607,13 +607,14 @@ class EventInput:
 
 
 @transaction.atomic
-def events_create_bulk(*, rows: Sequence[EventInput]) -> list[Event]:
+def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[Event]:
     """Add many events to draft decisions at once, with the checks of ``event_create``.
 
     Every row is checked (keys, decisions, units, shape, attribute values of the event and of
     the units it creates) and every problem is reported in one ``RegistryError``; then all
     events are written with a few bulk inserts. Each problem names its ``event`` and, where
     it has one, its ``unit`` and ``column``."""
+    permissions.require(user, "units.add_event")
     if not rows:
         return []
     problems: list[dict] = []
@@ -633,6 +634,12 @@ def events_create_bulk(*, rows: Sequence[EventInput]) -> list[Event]:
     taken_units: set[str] = set()
     for batch in chunked(sorted(set(new_keys))):
         taken_units.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
+    permissions.check_event_scope(
+        user,
+        units=list(units.values()),
+        codes=[(n.attributes or {}).get("jurisdiction") for r in rows for n in r.new_units]
+        + [(r.attributes or {}).get("jurisdiction") for r in rows],
+    )
     taken_events: set[str] = set()
     for batch in chunked(sorted({r.key for r in rows})):
         taken_events.update(Event.objects.filter(key__in=batch).values_list("key", flat=True))
@@ -1131,6 +1138,37 @@ def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
     return locked
 
 
+@transaction.atomic
+def decision_record_revoked(*, decision: Decision, user: Any = None) -> Decision:
+    """Record a draft as a decision that was approved and later revoked (history entered
+    afterwards, e.g. from a registry workbook). Its events never apply, so there is nothing to
+    re-derive; the approval and revocation are dated now and attributed to the user."""
+    permissions.require_approver(user)
+    locked = _lock_draft(decision)
+    permissions.check_decisions_in_scope(user, [locked])
+    before = _decision_snapshot(locked)
+    now = timezone.now()
+    actor = user if getattr(user, "pk", None) else None
+    locked.status = DecisionStatus.REVOKED
+    locked.approved_by = locked.revoked_by = actor
+    locked.approved_at = locked.revoked_at = now
+    locked.revision += 1
+    locked.save(
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "revoked_by",
+            "revoked_at",
+            "revision",
+            "updated_at",
+        ]
+    )
+    audit.record("revoke", locked, before=before, after=_decision_snapshot(locked))
+    decision.refresh_from_db()
+    return locked
+
+
 def registry_differences() -> list[dict]:
     """Compare every stored version with a fresh derivation; [] when they agree."""
     derivation = derive(None)
@@ -1225,6 +1263,7 @@ __all__ = [
     "decision_approve",
     "decision_create",
     "decision_delete",
+    "decision_record_revoked",
     "decision_revoke",
     "decision_update",
     "decisions_approve",

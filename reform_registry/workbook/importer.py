@@ -9,9 +9,9 @@ contradict a stored one are errors) and hands everything new to the services of 
 2. units with ``established_on``: ``units_register_bulk`` (derivation deferred);
 3. events, with the units they create (``established_by``): ``events_create_bulk``;
 4. approved decisions: ``decisions_approve``, re-deriving every touched or registered unit in
-   one pass, whatever the order of dates in the workbook; revoked decisions are stored,
-   approved and revoked (their events end up not applying; if they cannot be replayed on the
-   imported registry, the row is refused with the reason);
+   one pass, whatever the order of dates in the workbook; revoked decisions are stored with
+   their events and recorded as revoked (``decision_record_revoked``): their events never
+   apply, whatever later history contradicts them;
 5. quota transfers and headcounts (``staffing_sheets``).
 
 When a service refuses rows, the refused rows are reported and the service is called again
@@ -582,7 +582,7 @@ class Importer:
                 self.new_units[key] = (row, services.NewUnit(key, row.get("kind"), values), by)
 
         def register(items: list[services.RegistrationInput]) -> list[Unit]:
-            return services.units_register_bulk(rows=items, derive=False)
+            return services.units_register_bulk(rows=items, derive=False, user=self.user)
 
         units = self.in_passes(
             registrations,
@@ -696,7 +696,7 @@ class Importer:
             self.error("units", row, "established_by", message)
 
         def create(items: list[services.EventInput]) -> list[Event]:
-            return services.events_create_bulk(rows=items)
+            return services.events_create_bulk(rows=items, user=self.user)
 
         created = self.in_passes(
             inputs, create, key_of=lambda e: e.key, locate=self.locate_event_problem
@@ -757,22 +757,14 @@ class Importer:
             if status != DecisionStatus.REVOKED:
                 continue
             decision = self.decisions[number]
-
-            def replay(decision: Decision = decision) -> None:
-                services.decisions_approve(decisions=[decision], user=self.user)
-                services.decision_revoke(decision=decision, user=self.user)
-
             try:
-                self.attempt(replay)
-            except RegistryError as exc:
-                for problem in exc.problems:
-                    self.error(
-                        "decisions",
-                        self.decision_rows[number],
-                        "status",
-                        _("已撤回的决定无法在导入的登记簿上重放：%(reason)s")
-                        % {"reason": problem["message"]},
+                self.attempt(
+                    lambda decision=decision: services.decision_record_revoked(
+                        decision=decision, user=self.user
                     )
+                )
+            except RegistryError as exc:
+                self.problems_to_errors("decisions", self.decision_rows[number], exc.problems)
 
     # -- set-based calls, repeated without the refused rows ----------------------------------
 

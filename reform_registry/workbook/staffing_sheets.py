@@ -237,7 +237,7 @@ def import_transfers(importer: Importer) -> None:
         try:
             created = importer.attempt(
                 lambda items=items: staffing_services.transfers_post_bulk(
-                    rows=[t for _r, t in items]
+                    rows=[t for _r, t in items], user=importer.user
                 )
             )
             importer.count(TRANSFERS, "created", len(created))
@@ -334,7 +334,7 @@ def import_headcounts(importer: Importer) -> None:
         try:
             created = importer.attempt(
                 lambda items=items: staffing_services.headcounts_report_bulk(
-                    rows=[h for _r, h in items]
+                    rows=[h for _r, h in items], user=importer.user
                 )
             )
             importer.count(HEADCOUNTS, "created", len(created))

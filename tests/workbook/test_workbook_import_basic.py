@@ -94,3 +94,24 @@ def test_default_transfers_are_derived_not_imported(wb, run_import):
     derived = Transfer.objects.filter(derived=True, event__key="ev-merge")
     assert sorted(derived.values_list("amount", flat=True)) == [6, 10]
     assert set(derived.values_list("to_account__unit__key", flat=True)) == {"hz"}
+
+
+def test_revoked_decision_is_stored_and_revoked(wb, run_import, tmp_path, wipe, files_of):
+    from reform_registry.workbook.exporter import export_registry
+
+    texts = wb.base()
+    texts["decisions"] += "包编发〔2020〕30号,撤回的决定,包头市委编委,2020-12-25,revoked\n"
+    texts["events"] += "ev-rev,包编发〔2020〕30号,abolish,2021-01-15,fc,,,,,,,,,,,,,,,\n"
+    report = run_import(texts)
+    assert [e["message"] for e in report.errors] == []
+    decision = Decision.objects.get(number="包编发〔2020〕30号")
+    assert decision.status == "revoked" and decision.revoked_at is not None
+    # Its event is stored but does not apply: fc still exists after 2021-01-15.
+    assert selectors.unit_state(unit=Unit.objects.get(key="fc"), on=dt.date(2021, 6, 1))
+    export_registry(tmp_path / "first")
+    wipe()
+    assert run_import(
+        {p.stem: p.read_text(encoding="utf-8") for p in (tmp_path / "first").iterdir()}
+    ).errors == []
+    export_registry(tmp_path / "second")
+    assert files_of(tmp_path / "first") == files_of(tmp_path / "second")
