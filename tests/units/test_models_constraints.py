@@ -133,6 +133,7 @@ CASES = {
     # Decision
     "decision number unique": lambda b: decision(b, number="包编发〔2020〕1号"),
     "decision number not empty": lambda b: decision(b, number=""),
+    "decision revision not negative": lambda b: decision(b, revision=-1),
     "decision status valid": lambda b: decision(b, status="pending"),
     "approved decision has approval time": lambda b: decision(b, status="approved"),
     "revoked decision has revocation time": lambda b: decision(
