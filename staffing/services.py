@@ -42,6 +42,7 @@ from .ledger import (
     account_labels,
     account_short_labels,
     daily_moves,
+    insert_with_ids,
     ledger_problems,
     pool_accounts,
     unit_accounts,
@@ -630,9 +631,7 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
     if not prepared:
         return []
     _lock({t.from_account_id for t in prepared} | {t.to_account_id for t in prepared})
-    created = Transfer.objects.bulk_create(prepared, batch_size=5000)
-    if created and created[0].pk is None:  # backends that do not return ids
-        raise RuntimeError("bulk_create must return ids")
+    created = insert_with_ids(Transfer, prepared)
     counted = [t for t in created if not t.planned]
     if counted:
         since = min(t.date for t in counted)
@@ -855,7 +854,7 @@ def headcounts_report_bulk(
             % {"n": len(problems), "first": problems[0]["message"]}
         )
         raise RegistryError(message, problems=problems)
-    created = HeadcountReport.objects.bulk_create(list(new.values()), batch_size=5000)
+    created = insert_with_ids(HeadcountReport, list(new.values()))
     audit.record_many(
         "create",
         [

@@ -67,3 +67,27 @@ def test_loading_twice_changes_nothing(loaded, db):
     count = Transfer.objects.count()
     assert load_staffing_demo() is None
     assert Transfer.objects.count() == count
+
+
+def test_every_posted_transfer_and_headcount_is_in_the_audit_trail(loaded, db):
+    from units.models import AuditEntry
+
+    posted = set(
+        Transfer.objects.filter(derived=False, campaign__isnull=True).values_list("id", flat=True)
+    )
+    audited = {
+        int(i)
+        for i in AuditEntry.objects.filter(
+            object_type="staffing.transfer", action="create"
+        ).values_list("object_id", flat=True)
+        if i.isdigit()
+    }
+    assert posted and posted <= audited
+    reports = set(HeadcountReport.objects.values_list("id", flat=True))
+    audited_reports = {
+        int(i)
+        for i in AuditEntry.objects.filter(object_type="staffing.headcountreport").values_list(
+            "object_id", flat=True
+        )
+    }
+    assert reports == audited_reports
