@@ -39,13 +39,15 @@ def _answer_in_json(context) -> None:
 def exception_handler(exc, context):
     _answer_in_json(context)
     if isinstance(exc, RegistryError):
+        forbidden = getattr(exc, "code", None) == "forbidden"
+        status_code = status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_400_BAD_REQUEST
         body = {
-            "status": 400,
-            "code": "refused",
+            "status": status_code,
+            "code": "forbidden" if forbidden else "refused",
             "message": exc.message,
             "problems": exc.problems,
         }
-        return Response({"error": body}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"error": body}, status=status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reform_registry import reports
 from staffing.choices import QuotaKindCode
+from units import permissions as scopes
 from units.choices import EventType, UnitKind
 from units.models import Jurisdiction
 from units.selectors import today
@@ -135,7 +137,17 @@ def parse(params_class, request) -> dict:
     # A plain dict: an empty value is validated (and refused), not taken as absent.
     params = params_class(data=request.query_params.dict())
     params.is_valid(raise_exception=True)
-    return params.validated_data
+    values = params.validated_data
+    allowed = scopes.user_jurisdiction_ids(request.user)
+    if allowed is not None:
+        jurisdiction = values.get("jurisdiction")
+        if jurisdiction is None:
+            raise serializers.ValidationError(
+                {"jurisdiction": [_("您的管辖范围有限，请指定行政区划。")]}
+            )
+        if jurisdiction.pk not in allowed:
+            raise PermissionDenied(_("行政区划不在您的管辖范围内。"))
+    return values
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ headcount reports (writable through the staffing service)."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -10,6 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from units import audit
+from units import permissions as scopes
 from units.api.views import parse_date
 from units.models import Unit
 from units.selectors import today
@@ -27,6 +29,16 @@ from .serializers import (
 )
 
 
+def scoped_accounts(user):
+    """Accounts a user may see: all, or for a user limited to jurisdictions, the accounts of
+    their units and the pools of their jurisdictions (never the external account)."""
+    ids = scopes.user_jurisdiction_ids(user)
+    if ids is None:
+        return None
+    units = scopes.scope_units(Unit.objects.all(), user).values("pk")
+    return Account.objects.filter(Q(unit__in=units) | Q(jurisdiction_id__in=ids)).values("pk")
+
+
 @extend_schema_view(list=extend_schema(summary=_("编制余额（机构与周转池，某日）")))
 class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Balances per quota kind of unit and pool accounts on ``as_of``: one grouped query for
@@ -36,6 +48,11 @@ class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BalanceSerializer
     filterset_class = AccountFilterSet
     csv_filename = "balances"
+
+    def get_queryset(self):
+        visible = scoped_accounts(self.request.user)
+        queryset = super().get_queryset()
+        return queryset if visible is None else queryset.filter(pk__in=visible)
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -67,6 +84,13 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
     csv_filename = "transfers"
 
+    def get_queryset(self):
+        visible = scoped_accounts(self.request.user)
+        queryset = super().get_queryset()
+        if visible is None:
+            return queryset
+        return queryset.filter(Q(from_account__in=visible) | Q(to_account__in=visible))
+
 
 @extend_schema_view(
     list=extend_schema(summary=_("实有人数报告列表")),
@@ -93,6 +117,13 @@ class HeadcountViewSet(
     write_permission = "staffing.add_headcountreport"
     csv_filename = "headcounts"
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if scopes.user_jurisdiction_ids(self.request.user) is None:
+            return queryset
+        units = scopes.scope_units(Unit.objects.all(), self.request.user).values("pk")
+        return queryset.filter(unit__in=units)
+
     def get_serializer_class(self):
         if self.action == "create":
             return HeadcountInputSerializer
@@ -109,6 +140,7 @@ class HeadcountViewSet(
             raise ValidationError(
                 {"unit": [_("机构“%(key)s”不存在。") % {"key": values["unit"][:100]}]}
             )
+        scopes.check_units_in_scope(request.user, [unit])
         existed = HeadcountReport.objects.filter(
             unit=unit, kind=values["kind"], as_of=values["as_of"]
         ).exists()

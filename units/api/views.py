@@ -14,6 +14,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from .. import permissions as scopes
 from .. import selectors
 from ..choices import EventType, ParticipantRole
 from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
@@ -96,8 +97,14 @@ class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = KEY_REGEX
     csv_filename = "jurisdictions"
 
+    def get_queryset(self):
+        return scopes.scope_jurisdictions(super().get_queryset(), self.request.user)
+
     def get_object(self):
-        return get_by(Jurisdiction, code=self.kwargs["code"])
+        try:
+            return self.get_queryset().get(code=self.kwargs["code"])
+        except (Jurisdiction.DoesNotExist, ValueError):
+            raise Http404 from None
 
 
 @extend_schema_view(
@@ -115,8 +122,18 @@ class UnitViewSet(viewsets.GenericViewSet):
     lookup_value_regex = KEY_REGEX
     csv_filename = "units"
 
+    def get_queryset(self):
+        return scopes.scope_versions(super().get_queryset(), self.request.user)
+
     def get_unit(self) -> Unit:
-        return get_by(Unit, key=self.kwargs["key"])
+        """The unit of the URL, or 404 (also outside the user's jurisdictions)."""
+        try:
+            unit = scopes.scope_units(
+                Unit.objects.filter(key=self.kwargs["key"]), self.request.user
+            )
+            return unit.get()
+        except (Unit.DoesNotExist, ValueError):
+            raise Http404 from None
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -250,6 +267,10 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilterSet
     lookup_value_regex = KEY_REGEX
+
+    def get_queryset(self):
+        return scopes.scope_decisions(super().get_queryset(), self.request.user)
+
     csv_filename = "decisions"
 
 
@@ -275,6 +296,13 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "key"
     lookup_value_regex = KEY_REGEX
     csv_filename = "events"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if scopes.user_jurisdiction_ids(self.request.user) is None:
+            return queryset
+        visible = scopes.scope_decisions(Decision.objects.all(), self.request.user)
+        return queryset.filter(decision__in=visible.values("pk"))
 
     def get_object(self):
         try:
