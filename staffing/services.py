@@ -58,6 +58,8 @@ from .models import (
 from .selectors import CampaignPlan, campaign_plan
 
 DEFAULT_TYPES_TO_TARGET = {EventType.MERGE, EventType.ABSORB}
+# Far above any real quota; keeps amounts inside the database's integer range.
+MAX_AMOUNT = 10_000_000
 # Codes as sets built once (``TextChoices.values`` is rebuilt on every access).
 QUOTA_KINDS = frozenset(QuotaKindCode.values)
 TRANSFER_REASONS = frozenset(TransferReason.values)
@@ -454,6 +456,10 @@ def _check_transfer_input(
         raise RegistryError(_("划转数量应为正整数，而不是“%(v)s”。") % {"v": amount})
     if number <= 0:
         raise RegistryError(_("划转数量必须大于零（%(v)s）。") % {"v": amount})
+    if number > MAX_AMOUNT:
+        raise RegistryError(
+            _("划转数量 %(v)s 超出上限 %(max)d。") % {"v": amount, "max": MAX_AMOUNT}
+        )
     if from_account is None or to_account is None:
         raise RegistryError(_("转出账户和转入账户都必须填写。"))
     if from_account.pk == to_account.pk:
@@ -812,6 +818,9 @@ def headcounts_report_bulk(
                 _("机构 %(unit)s 在 %(date)s 的实有人数不能为负数（%(v)d）。")
                 % {"unit": row.unit.key, "date": row.as_of.isoformat(), "v": actual}
             )
+            continue
+        if actual > MAX_AMOUNT:
+            bad(_("实有人数 %(v)d 超出上限 %(max)d。") % {"v": actual, "max": MAX_AMOUNT})
             continue
         if not any(
             start <= row.as_of and (end is None or row.as_of < end)

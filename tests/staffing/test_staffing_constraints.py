@@ -162,6 +162,8 @@ def test_headcount_report_service(ledger):
         headcount_report(unit=unit, kind="institution", as_of=D(2009, 2, 1), actual=1)
     with pytest.raises(RegistryError, match="编制类型"):
         headcount_report(unit=unit, kind="nope", as_of=D(2020, 2, 1), actual=1)
+    with pytest.raises(RegistryError, match="上限"):
+        headcount_report(unit=unit, kind="institution", as_of=D(2020, 2, 1), actual=10**12)
     headcount_report(unit=unit, kind="institution", as_of=D(2021, 1, 1), actual=12)
     assert latest_headcounts([unit.pk], on=D(2020, 6, 1)) == {
         (unit.pk, "institution"): (D(2020, 1, 1), 7)

@@ -81,6 +81,7 @@ def test_a_draft_decision_cannot_authorise_a_transfer(ledger):
         ("amount", 0, "大于零"),
         ("amount", -1, "大于零"),
         ("amount", "x", "正整数"),
+        ("amount", 10**12, "上限"),
         ("kind", "nope", "编制类型"),
         ("reason", "nope", "划转事由"),
     ],
