@@ -30,6 +30,8 @@ from units.models import (
 )
 
 FOUR = Decimal("0.0001")
+# Up to this many jurisdictions, the reform summary looks for events from their units.
+LOCAL_JURISDICTIONS = 20
 TWO = Decimal("0.01")
 
 
@@ -113,7 +115,14 @@ def _counts_per_parent(
         event__effective_on__gt=before,
         event__effective_on__lte=after,
         event__decision__status=DecisionStatus.APPROVED,
-    ).values("unit_id")
+    )
+    if len(jurisdiction_ids) <= LOCAL_JURISDICTIONS:
+        # A few jurisdictions: start from their units' versions (index on the jurisdiction)
+        # rather than hashing every participant of the window; for a whole province the hash
+        # is the cheaper plan.
+        local = UnitVersion.objects.filter(jurisdiction_id__in=jurisdiction_ids)
+        touched = touched.filter(unit_id__in=local.values("unit_id"))
+    touched = touched.values("unit_id")
     on_before, on_after = selectors.active_on(before), selectors.active_on(after)
     versions = UnitVersion.objects.filter(
         on_before | on_after, kind=UnitKind.INSTITUTION, jurisdiction_id__in=jurisdiction_ids

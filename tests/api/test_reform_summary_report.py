@@ -68,3 +68,12 @@ def test_no_cap_and_empty_jurisdiction(reform):
     assert s.reduction_rate is None
     assert s.institution_cap is None and s.headroom_share is None
     assert s.departments == []
+
+
+def test_both_query_shapes_give_the_same_figures(reform, monkeypatch):
+    from reform_registry import reports
+
+    local = reform_summary(jurisdiction=reform["city"], before=BEFORE, after=AFTER)
+    monkeypatch.setattr(reports, "LOCAL_JURISDICTIONS", 0)
+    wide = reform_summary(jurisdiction=reform["city"], before=BEFORE, after=AFTER)
+    assert local == wide
