@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
-from .bulk import copy_insert
+from .bulk import copy_insert, copy_values
 from .models import AuditEntry
 
 
@@ -84,8 +85,45 @@ def record(action: str, obj: models.Model, *, before: Any = None, after: Any = N
     return entry
 
 
+AUDIT_COLUMNS = (
+    "at",
+    "user",
+    "actor",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+)
+
+
 def record_many(action: str, items: Iterable[tuple[models.Model, Any, Any]]) -> int:
     """Record a bulk write: one row per (object, before, after), in one COPY (or INSERT)."""
+    if connection.vendor == "postgresql":  # straight to COPY, without model instances
+        actor = _current.get()
+        user_id = getattr(actor.user, "pk", None)
+        name, request_id, at = actor.name[:150], actor.request_id, timezone.now()
+        return copy_values(
+            AuditEntry,
+            AUDIT_COLUMNS,
+            [
+                (
+                    at,
+                    user_id,
+                    name,
+                    request_id,
+                    action,
+                    object_type_of(obj),
+                    str(obj.pk)[:100],
+                    str(obj)[:300],
+                    before,
+                    after,
+                )
+                for obj, before, after in items
+            ],
+        )
     entries = [
         _entry(action, object_type_of(obj), obj.pk, str(obj), before, after)
         for obj, before, after in items

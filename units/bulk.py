@@ -35,6 +35,30 @@ def _text(field: models.Field, value: object) -> str:
     return "\\N" if prepared is None else str(prepared).translate(_ESCAPES)
 
 
+def copy_values(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
+) -> int:
+    """COPY rows of plain values (in the order of ``names``: field names or attnames) into
+    the model's table; PostgreSQL only."""
+    if not rows:
+        return 0
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    buffer = io.StringIO()
+    write = buffer.write
+    for row in rows:
+        write("\t".join(_text(f, v) for f, v in zip(fields, row, strict=True)))
+        write("\n")
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    )
+    with connection.cursor() as cursor:
+        cursor.copy_expert(sql, buffer)
+    return len(rows)
+
+
 def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> int:
     """Insert unsaved instances without returning their ids; returns how many."""
     if not objects:

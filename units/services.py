@@ -15,13 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, permissions
-from .bulk import copy_insert
+from .bulk import copy_insert, copy_values
 from .choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from .exceptions import RegistryError
 from .models import (
@@ -1030,6 +1030,21 @@ def rederive(
     return derivation
 
 
+VERSION_COLUMNS = (
+    "unit",
+    "kind",
+    "valid_from",
+    "valid_to",
+    "opened_by",
+    "closed_by",
+    *ATTRIBUTE_FIELDS,
+)
+# Straight COPY only while these are all the columns of a version (else through instances).
+_VERSION_COLUMNS_COMPLETE = {
+    f.name for f in UnitVersion._meta.concrete_fields if not f.primary_key
+} == set(VERSION_COLUMNS)
+
+
 def _store_versions(unit_ids: list[int], derivation: Derivation) -> None:
     """Replace the stored versions of these units with the derived ones, touching only units
     whose versions differ."""
@@ -1046,9 +1061,26 @@ def _store_versions(unit_ids: list[int], derivation: Derivation) -> None:
     ]
     for batch in chunked(changed):
         UnitVersion.objects.filter(unit_id__in=batch).delete()
-    copy_insert(
-        UnitVersion, [v.as_model() for uid in changed for v in derivation.versions.get(uid, [])]
-    )
+    versions = [v for uid in changed for v in derivation.versions.get(uid, [])]
+    if connection.vendor == "postgresql" and _VERSION_COLUMNS_COMPLETE:
+        copy_values(
+            UnitVersion,
+            VERSION_COLUMNS,
+            [
+                (
+                    v.unit_id,
+                    v.kind,
+                    v.valid_from,
+                    v.valid_to,
+                    v.opened_by_id,
+                    v.closed_by_id,
+                    *(v.values[name] for name in ATTRIBUTE_FIELDS),
+                )
+                for v in versions
+            ],
+        )
+    else:
+        copy_insert(UnitVersion, [v.as_model() for v in versions])
 
 
 @transaction.atomic

@@ -12,8 +12,9 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 from xml.etree.ElementTree import XMLPullParser, fromstring
+from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
@@ -129,45 +130,100 @@ def sheets(handle: IO[bytes]) -> Iterator[tuple[str, Iterator[tuple[int, list[ob
 def _rows(
     book: zipfile.ZipFile, path: str, shared: list[str], date_styles: set[int], epoch: dt.datetime
 ) -> Iterator[tuple[int, list[object]]]:
-    parser = XMLPullParser(events=("end",))
-    next_row = 1
+    """Rows of one sheet, parsed with expat callbacks (no element tree is built)."""
+    ready: list[tuple[int, list[object]]] = []
+    state: dict[str, Any] = {"row": 0, "values": None, "cell": None, "text": None}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == "c":
+            state["cell"] = attrs
+            state["parts"] = None
+            state["value"] = None
+        elif name in ("v", "t") and state["cell"] is not None:
+            if name == "t" and state.get("in_phonetic"):
+                return
+            state["text"] = []
+        elif name == "rPh":
+            state["in_phonetic"] = True
+        elif name == "row":
+            state["row"] = int(attrs.get("r") or state["row"] + 1)
+            state["values"] = []
+
+    def end(name: str) -> None:
+        if name == "v" and state["text"] is not None:
+            state["value"] = "".join(state["text"])
+            state["text"] = None
+        elif name == "t" and state["text"] is not None:
+            parts = state["parts"] if state["parts"] is not None else []
+            parts.append("".join(state["text"]))
+            state["parts"] = parts
+            state["text"] = None
+        elif name == "rPh":
+            state["in_phonetic"] = False
+        elif name == "c":
+            attrs = state["cell"]
+            values = state["values"]
+            reference = attrs.get("r")
+            index = _column_index(reference) if reference else len(values)
+            if index >= len(values):
+                values.extend([None] * (index + 1 - len(values)))
+            values[index] = _convert(
+                attrs, state["value"], state["parts"], shared, date_styles, epoch
+            )
+            state["cell"] = None
+        elif name == "row":
+            ready.append((state["row"], state["values"]))
+            state["values"] = None
+
+    def text(data: str) -> None:
+        if state["text"] is not None:
+            state["text"].append(data)
+
+    parser = expat.ParserCreate(namespace_separator=None)
+    parser.buffer_text = True
+    parser.StartElementHandler = _local(start)
+    parser.EndElementHandler = _local(end)
+    parser.CharacterDataHandler = text
     with book.open(path) as handle:
         while chunk := handle.read(CHUNK):
-            parser.feed(chunk)
-            for _event, element in parser.read_events():
-                if element.tag != _ROW:
-                    continue
-                number = int(element.get("r") or next_row)
-                next_row = number + 1
-                values: list[object] = []
-                for position, cell in enumerate(element.iter(_CELL)):
-                    reference = cell.get("r")
-                    index = _column_index(reference) if reference else position
-                    if index >= len(values):
-                        values.extend([None] * (index + 1 - len(values)))
-                    values[index] = _value(cell, shared, date_styles, epoch)
-                element.clear()
-                yield number, values
+            parser.Parse(chunk, False)
+            yield from ready
+            ready.clear()
+        parser.Parse(b"", True)
+        yield from ready
 
 
-def _value(cell, shared: list[str], date_styles: set[int], epoch: dt.datetime) -> object:
-    kind = cell.get("t", "n")
+def _local(handler):
+    """Handlers see element names without their namespace prefix (``x:row`` → ``row``)."""
+
+    def call(name: str, *args):
+        return handler(name.rpartition(":")[2], *args)
+
+    return call
+
+
+def _convert(
+    attrs: dict[str, str],
+    value: str | None,
+    parts: list[str] | None,
+    shared: list[str],
+    date_styles: set[int],
+    epoch: dt.datetime,
+) -> object:
+    kind = attrs.get("t", "n")
     if kind == "inlineStr":
-        inline = cell.find(_INLINE)
-        return _text_of(inline) if inline is not None else None
-    node = cell.find(_VALUE)
-    text = node.text if node is not None else None
-    if text is None:
+        return "".join(parts) if parts is not None else None
+    if value is None:
         return None
     if kind == "s":
-        return shared[int(text)]
+        return shared[int(value)]
     if kind in ("str", "e"):
-        return text
+        return value
     if kind == "b":
-        return text.strip() in ("1", "true")
+        return value.strip() in ("1", "true")
     if kind == "d":
-        return dt.datetime.fromisoformat(text)
-    number = float(text) if any(c in text for c in ".eE") else int(text)
-    if int(cell.get("s") or 0) in date_styles:
+        return dt.datetime.fromisoformat(value)
+    number = float(value) if any(c in value for c in ".eE") else int(value)
+    if int(attrs.get("s") or 0) in date_styles:
         return from_excel(number, epoch)
     return number
