@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import audit
@@ -227,11 +227,12 @@ def check_decisions_in_scope(user: Any, decisions: Iterable[Decision]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def latest_jurisdiction_subquery() -> Subquery:
-    return Subquery(
-        UnitVersion.objects.filter(unit=OuterRef("pk"))
-        .order_by("-valid_from")
-        .values("jurisdiction_id")[:1]
+def latest_versions_in(jurisdiction_ids: Iterable[int]) -> QuerySet[UnitVersion]:
+    """Latest versions (none later for the same unit) lying in the given jurisdictions; read
+    through the jurisdiction index, so a district's scope costs what the district holds."""
+    later = UnitVersion.objects.filter(unit=OuterRef("unit"), valid_from__gt=OuterRef("valid_from"))
+    return UnitVersion.objects.filter(jurisdiction_id__in=list(jurisdiction_ids)).exclude(
+        Exists(later)
     )
 
 
@@ -248,9 +249,7 @@ def scope_units(qs: QuerySet[Unit], user: Any) -> QuerySet[Unit]:
     ids = user_jurisdiction_ids(user)
     if ids is None:
         return qs
-    return qs.annotate(_scope_jurisdiction=latest_jurisdiction_subquery()).filter(
-        _scope_jurisdiction__in=ids
-    )
+    return qs.filter(pk__in=latest_versions_in(ids).values("unit_id"))
 
 
 def scope_decisions(qs: QuerySet[Decision], user: Any) -> QuerySet[Decision]:
@@ -260,11 +259,12 @@ def scope_decisions(qs: QuerySet[Decision], user: Any) -> QuerySet[Decision]:
     if ids is None:
         return qs
     codes = user_jurisdiction_codes(user) or set()
-    units = scope_units(Unit.objects.all(), user).values("pk")
-    touching = EventParticipant.objects.filter(
-        Q(unit__in=units) | Q(creates=True, attributes__jurisdiction__in=list(codes))
+    units = latest_versions_in(ids).values("unit_id")
+    touching = EventParticipant.objects.filter(unit_id__in=units).values("event__decision_id")
+    born_here = EventParticipant.objects.filter(
+        creates=True, attributes__jurisdiction__in=list(codes)
     ).values("event__decision_id")
-    return qs.filter(Q(created_by=user) | Q(pk__in=touching))
+    return qs.filter(Q(created_by=user) | Q(pk__in=touching) | Q(pk__in=born_here))
 
 
 def scope_jurisdictions(qs: QuerySet[Jurisdiction], user: Any) -> QuerySet[Jurisdiction]:
