@@ -302,3 +302,32 @@ def test_register_existing_unit_through_admin(world, login):
     )
     assert refused.status_code == 200 and "已存在" in refused.content.decode()
     assert login(world.users["clerk"]).get(url).status_code == 403
+
+
+def test_bulk_delete_of_drafts_goes_through_services(world, login):
+    from units import services
+
+    drafts = [world.merge_draft(number=f"草稿{i}") for i in range(2)]
+    approved = world.merge_draft(number="已批")
+    services.decision_approve(decision=approved, user=None)
+    client = login(world.users["clerk"])
+    url = reverse("admin:units_decision_changelist")
+    response = client.post(
+        url,
+        {"action": "delete_drafts", "_selected_action": [str(d.pk) for d in drafts]},
+    )
+    assert response.status_code == 302
+    assert not Decision.objects.filter(pk__in=[d.pk for d in drafts]).exists()
+    deleted = AuditEntry.objects.filter(
+        action="delete", object_type="units.decision", actor="clerk"
+    )
+    assert deleted.count() == 2
+    # An approved decision cannot be deleted: the whole action is refused, nothing is deleted.
+    other = world.merge_draft(number="草稿3")
+    response = client.post(
+        url,
+        {"action": "delete_drafts", "_selected_action": [str(other.pk), str(approved.pk)]},
+        follow=True,
+    )
+    assert "不能再修改" in response.content.decode()
+    assert Decision.objects.filter(pk__in=[other.pk, approved.pk]).count() == 2
