@@ -651,7 +651,9 @@ class DecisionAdmin(ServiceFormAdmin):
                     "effective_on": data["effective_on"],
                     "sources": list(data.get("sources") or []),
                     "targets": list(data.get("targets") or []),
-                    "new_units": [
+                    "new_units": None
+                    if event_form.new_units() is None
+                    else [
                         services.NewUnit(key, kind, attrs)
                         for key, kind, attrs in event_form.new_units()
                     ],

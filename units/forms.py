@@ -216,9 +216,17 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _refresh_querysets(self)
+        self.created_count = 0
         if self.instance.pk and "key" in self.fields:
             self.fields["key"].disabled = True
             self.initial.update(self._initial_from_event(self.instance))
+            self.created_count = sum(1 for p in self.instance.participants.all() if p.creates)
+            if self.created_count > NEW_UNIT_SLOTS:
+                # More new units than the page has room for (entered by a workbook): they
+                # are shown but kept as they are.
+                for name, field in self.fields.items():
+                    if name.startswith("new"):
+                        field.disabled = True
 
     @staticmethod
     def _initial_from_event(event: Event) -> dict[str, Any]:
@@ -241,8 +249,11 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
         initial.update(initial_from(event.attributes, "set_", birth=False))
         return initial
 
-    def new_units(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """(key, kind, attributes) of every new-unit slot that has a key."""
+    def new_units(self) -> list[tuple[str, str, dict[str, Any]]] | None:
+        """(key, kind, attributes) of every new-unit slot that has a key; None when the event's
+        new units do not fit the page (they are then left as they are)."""
+        if self.created_count > NEW_UNIT_SLOTS:
+            return None
         found = []
         for slot in range(1, NEW_UNIT_SLOTS + 1):
             prefix = f"new{slot}_"
@@ -253,7 +264,13 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
         return found
 
     def set_attributes(self) -> dict[str, Any]:
-        return attributes_from(self.cleaned_data, "set_", birth=False)
+        values = attributes_from(self.cleaned_data, "set_", birth=False)
+        # A stored attribute that clears a value (no supervising unit, no category …) has no
+        # form field that could show it; keep it unless the form sets that attribute.
+        for name, value in (self.instance.attributes or {}).items() if self.instance.pk else ():
+            if value in (None, "") and name not in values:
+                values[name] = value
+        return values
 
     def event_key(self) -> str:
         if self.instance.pk:

@@ -331,3 +331,65 @@ def test_bulk_delete_of_drafts_goes_through_services(world, login):
     )
     assert "不能再修改" in response.content.decode()
     assert Decision.objects.filter(pk__in=[other.pk, approved.pk]).count() == 2
+
+
+def test_editing_keeps_what_the_page_cannot_show(world, login):
+    """A split into four new units and a change removing the supervising unit, entered by a
+    workbook, keep those values when the clerk edits something else on the page."""
+    from units import services
+
+    decision = services.decision_create(number="工作簿", title="t", issued_on=dt.date(2020, 1, 1))
+    split = services.event_create(
+        decision=decision,
+        key="split-4",
+        type="split",
+        effective_on=dt.date(2021, 1, 1),
+        sources=["city-a"],
+        new_units=[
+            services.NewUnit(
+                f"part-{i}", "institution", {"name": f"分{i}", "jurisdiction": "150200"}
+            )
+            for i in range(4)
+        ],
+    )
+    change = services.event_create(
+        decision=decision,
+        key="orphan-b",
+        type="change",
+        effective_on=dt.date(2021, 1, 1),
+        sources=["city-b"],
+        attributes={"parent": None, "sector": "住房"},
+    )
+    decision.refresh_from_db()
+    client = login(world.users["clerk"])
+    url = reverse("admin:units_decision_change", args=[decision.pk])
+    page = client.get(url)
+    forms = page.context["inline_admin_formsets"][0].formset.forms
+    data = {
+        "number": decision.number,
+        "title": decision.title,
+        "issuer": "",
+        "issued_on": "2020-01-01",
+        "revision": str(decision.revision),
+        **management("events", 2, 2),
+        **management("attachments", 0),
+    }
+    for i, form in enumerate(forms[:2]):
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value is None or value is False:
+                continue
+            if isinstance(value, list):
+                data[f"events-{i}-{name}"] = [str(v) for v in value]
+            else:
+                data[f"events-{i}-{name}"] = str(value)
+        data[f"events-{i}-id"] = str(form.instance.pk)
+        data[f"events-{i}-decision"] = str(decision.pk)
+        data[f"events-{i}-note"] = "补充说明"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    split.refresh_from_db()
+    change.refresh_from_db()
+    assert split.note == "补充说明" and change.note == "补充说明"
+    assert split.participants.filter(creates=True).count() == 4
+    assert change.attributes == {"parent": None, "sector": "住房"}
