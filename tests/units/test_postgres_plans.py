@@ -23,12 +23,12 @@ def many(reg, on_postgres):
     most of them in other jurisdictions, as in a province-wide registry."""
     city = Jurisdiction.objects.get(code="150200")
     others = Jurisdiction.objects.bulk_create(
-        [Jurisdiction(code=f"15{i:02d}00", name=f"盟市{i}", level="city") for i in range(3, 23)]
+        [Jurisdiction(code=f"1{i:03d}00", name=f"盟市{i}", level="city") for i in range(3, 43)]
     )
     departments = [reg.department(f"dept{i}") for i in range(5)]
     units = Unit.objects.bulk_create(
         [Unit(key=f"inst{i}", kind="institution") for i in range(400)]
-        + [Unit(key=f"far{i}", kind="institution") for i in range(2000)]
+        + [Unit(key=f"far{i}", kind="institution") for i in range(5000)]
     )
     versions = []
     for i, unit in enumerate(units[400:]):
@@ -36,7 +36,7 @@ def many(reg, on_postgres):
             UnitVersion(
                 unit=unit,
                 kind="institution",
-                valid_from=D(2015, 1, 1),
+                valid_from=D(2000 + i % 20, 1 + i % 12, 1),
                 name=f"远方机构{i}",
                 jurisdiction=others[i % len(others)],
             )
