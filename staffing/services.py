@@ -32,7 +32,6 @@ from units.projection import chunked
 
 from .choices import (
     AccountType,
-    CampaignRule,
     CampaignStatus,
     QuotaKindCode,
     Rounding,
@@ -991,41 +990,6 @@ def _campaign_inputs(*, kind: str, share: Any, rounding: str) -> Decimal:
     return value
 
 
-def _insert_campaign_transfers(campaign: RecoveryCampaign, pool_id: int) -> int:
-    """One statement: a transfer into the pool for every line of the campaign."""
-    transfer = Transfer._meta.db_table
-    line = CampaignLine._meta.db_table
-    account = Account._meta.db_table
-    ops = connection.ops
-    sql = f"""
-        INSERT INTO {transfer} (date, kind, amount, from_account_id, to_account_id, decision_id,
-                                event_id, campaign_id, reason, derived, planned, reverses_id,
-                                note, created_at)
-        SELECT %s, %s, l.amount, a.id, %s, %s, NULL, %s,
-               CASE WHEN l.rule = %s THEN %s ELSE %s END, %s, %s, NULL, '', %s
-        FROM {line} l JOIN {account} a ON a.unit_id = l.unit_id
-        WHERE l.campaign_id = %s
-        ORDER BY l.id
-    """
-    params = [
-        ops.adapt_datefield_value(campaign.on),
-        campaign.kind,
-        pool_id,
-        campaign.decision_id,
-        campaign.pk,
-        CampaignRule.PRE_COLLECTION,
-        TransferReason.PRE_COLLECTION,
-        TransferReason.RECOVERY,
-        False,
-        False,
-        ops.adapt_datetimefield_value(timezone.now()),
-        campaign.pk,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def _insert_campaign_reversals(campaign: RecoveryCampaign) -> int:
     """One statement: a reversing transfer for every transfer of the campaign."""
     table = Transfer._meta.db_table
@@ -1181,7 +1145,22 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
         rounding=locked.rounding,
     )
     _store_plan(locked, plan)
-    _insert_campaign_transfers(locked, pool_id)
+    insert_with_ids(
+        Transfer,
+        [
+            Transfer(
+                date=locked.on,
+                kind=locked.kind,
+                amount=line.amount,
+                from_account_id=plan.accounts[line.unit_id],
+                to_account_id=pool_id,
+                decision_id=locked.decision_id,
+                campaign_id=locked.pk,
+                reason=line.reason,
+            )
+            for line in plan.lines
+        ],
+    )
     touched = _follow({line.unit_id for line in plan.lines}, locked.on)
     checked = [pool_id, *{plan.accounts[line.unit_id] for line in plan.lines}]
     _raise_ledger_problems(ledger_problems(checked, since=locked.on))
