@@ -142,16 +142,20 @@ def grant_quotas(decision) -> None:
     from units.models import Unit
 
     grants = decision_create_grant()
-    for key, amount in [("fangguan", 20), ("gongjijin", 12), ("hezuoshe", 5)]:
-        staffing_services.transfer_post(
-            date=D(2015, 1, 1),
-            kind="institution",
-            amount=amount,
-            from_account=external_account(),
-            to_account=unit_account(Unit.objects.get(key=key).pk),
-            decision=grants,
-            reason="grant",
-        )
+    staffing_services.transfers_post_bulk(
+        rows=[
+            staffing_services.TransferInput(
+                date=D(2015, 1, 1),
+                kind="institution",
+                amount=amount,
+                from_account=external_account(),
+                to_account=unit_account(Unit.objects.get(key=key).pk),
+                decision=grants,
+                reason="grant",
+            )
+            for key, amount in [("fangguan", 20), ("gongjijin", 12), ("hezuoshe", 5)]
+        ]
+    )
     staffing_services.headcount_report(
         unit=Unit.objects.get(key="fangchan-fuwu"),
         kind="institution",

@@ -22,7 +22,7 @@ values = st.one_of(
 
 @pytest.mark.parametrize("path", PARAMETERS)
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_any_parameter_value_gives_a_page_or_a_message(official_client, registry, path, data):
