@@ -417,10 +417,15 @@ def ended_on(on: dt.date) -> Q:
 
 
 def unit_search(
-    *, on: dt.date | None = None, filters: dict[str, Any] | None = None, status: str = "active"
+    *,
+    on: dt.date | None = None,
+    filters: dict[str, Any] | None = None,
+    status: str = "active",
+    subdivisions: bool = False,
 ) -> QuerySet[UnitVersion]:
     """Units by status on a date, one version each: ``active`` (the version in force),
-    ``ended`` (the last version of units ended on or before the date) or ``all`` (both)."""
+    ``ended`` (the last version of units ended on or before the date) or ``all`` (both).
+    With ``subdivisions`` the ``jurisdiction`` filter also takes its descendants."""
     on = on or today()
     if status == "ended":
         condition = ended_on(on)
@@ -428,7 +433,14 @@ def unit_search(
         condition = active_on(on) | ended_on(on)
     else:
         condition = active_on(on)
-    return filter_versions(UnitVersion.objects.filter(condition), filters)
+    qs = UnitVersion.objects.filter(condition)
+    filters = dict(filters or {})
+    if subdivisions and filters.get("jurisdiction"):
+        jurisdiction = Jurisdiction.objects.filter(code=filters.pop("jurisdiction")).first()
+        if jurisdiction is None:
+            return qs.none()
+        qs = qs.filter(jurisdiction_id__in=jurisdiction_ids(jurisdiction, subdivisions=True))
+    return filter_versions(qs, filters)
 
 
 @dataclass

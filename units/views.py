@@ -230,7 +230,10 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     status = params.choice(
         "status", selectors.UNIT_STATUSES, label=_("状态"), default=selectors.UNIT_STATUSES[0]
     )
-    versions = selectors.unit_search(on=params.as_of, filters=filters, status=status)
+    subdivisions = params.boolean("subdivisions")
+    versions = selectors.unit_search(
+        on=params.as_of, filters=filters, status=status, subdivisions=subdivisions
+    )
     if params.text("format") == "csv" and not params.problems:
         return unit_list_csv(versions, params.as_of)
     departments = list(
@@ -245,6 +248,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "status": status,
+        "subdivisions": subdivisions,
         "jurisdictions": jurisdictions,
         "departments": departments[:MAX_DEPARTMENT_CHOICES],
         "departments_as_select": len(departments) <= MAX_DEPARTMENT_CHOICES,

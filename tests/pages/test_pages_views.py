@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from units.models import Decision
 
-from .conftest import DECISION, build_registry
+from .conftest import DECISION, D, build_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,25 @@ def test_filters(official_client, registry):
     page = body(official_client.get("/units/?status=all&kind=institution&as_of=2021-06-01"))
     for name in ("市房产管理中心", "市住房合作社", "市房产和住房公积金服务中心"):
         assert name in page
+
+
+def test_jurisdiction_with_subdivisions(official_client, registry):
+    from units import services
+
+    services.units_register_bulk(
+        rows=[
+            services.RegistrationInput(
+                "gaoxin-zx",
+                "institution",
+                D(2015, 1, 1),
+                {"name": "高新区服务中心", "jurisdiction": "150271"},
+            )
+        ]
+    )
+    city_only = body(official_client.get("/units/?jurisdiction=150200"))
+    assert "高新区服务中心" not in city_only and "市科技信息中心" in city_only
+    whole = body(official_client.get("/units/?jurisdiction=150200&subdivisions=true"))
+    assert "高新区服务中心" in whole and "市科技信息中心" in whole
 
 
 def test_unit_list_csv(official_client, registry):
