@@ -25,8 +25,8 @@ def ensure_role_groups() -> None:
     """Transactional tests flush the database, groups included; put them back."""
     if Group.objects.filter(name=roles.CLERK).exists():
         return
-    migration = importlib.import_module("units.migrations.0004_role_groups")
-    migration.create_groups(apps, None)
+    importlib.import_module("units.migrations.0004_role_groups").create_groups(apps, None)
+    importlib.import_module("units.migrations.0007_clerks_register_units").grant(apps, None)
 
 
 class World:

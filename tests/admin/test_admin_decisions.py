@@ -301,7 +301,20 @@ def test_register_existing_unit_through_admin(world, login):
         {"key": "city-new", "established_on": "2010-01-01", "name": "x", "jurisdiction": "150200"},
     )
     assert refused.status_code == 200 and "已存在" in refused.content.decode()
-    assert login(world.users["clerk"]).get(url).status_code == 403
+    assert login(world.users["official"]).get(url).status_code == 403
+    # A clerk of 昆都仑区 registers units there, and only there.
+    clerk = login(world.users["district-clerk"])
+    outside = clerk.post(
+        url,
+        {"key": "kdl-new", "established_on": "2016-01-01", "name": "x", "jurisdiction": "150200"},
+    )
+    assert outside.status_code == 200 and not Unit.objects.filter(key="kdl-new").exists()
+    inside = clerk.post(
+        url,
+        {"key": "kdl-new", "established_on": "2016-01-01", "name": "x", "jurisdiction": "150203"},
+    )
+    assert inside.status_code == 302
+    assert AuditEntry.objects.filter(action="register", actor="district-clerk").exists()
 
 
 def test_bulk_delete_of_drafts_goes_through_services(world, login):
