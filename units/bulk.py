@@ -10,29 +10,48 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Sequence
 
 from django.db import connection, models
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+
+
+def _converter(field: models.Field):
+    """A function giving the COPY text of a value of this field (chosen once per column)."""
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        encoder = field.encoder
+
+        def json_text(value: object) -> str:
+            if value is None:
+                return "\\N"
+            return json.dumps(value, cls=encoder, ensure_ascii=False).translate(_ESCAPES)
+
+        return json_text
+    if kind == "BooleanField":
+        return lambda value: "\\N" if value is None else ("t" if value else "f")
+
+    def text(value: object) -> str:
+        if value is None:
+            return "\\N"
+        if type(value) is str:
+            return value.translate(_ESCAPES) if _NEEDS_ESCAPE(value) else value
+        if isinstance(value, dt.datetime | dt.date):
+            return value.isoformat()
+        if isinstance(value, int | float):
+            return str(value)
+        prepared = field.get_db_prep_save(value, connection)
+        return "\\N" if prepared is None else str(prepared).translate(_ESCAPES)
+
+    return text
 
 
 def _text(field: models.Field, value: object) -> str:
-    if value is None:
-        return "\\N"
-    kind = field.get_internal_type()
-    if kind == "JSONField":
-        return json.dumps(value, cls=field.encoder, ensure_ascii=False).translate(_ESCAPES)
-    if kind == "BooleanField":
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    if isinstance(value, int | float):
-        return str(value)
-    prepared = field.get_db_prep_save(value, connection)
-    return "\\N" if prepared is None else str(prepared).translate(_ESCAPES)
+    """The COPY text of one value of a field."""
+    return _converter(field)(value)
 
 
 def copy_values(
@@ -44,10 +63,11 @@ def copy_values(
         return 0
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
+    converters = [_converter(f) for f in fields]
     buffer = io.StringIO()
     write = buffer.write
     for row in rows:
-        write("\t".join(_text(f, v) for f, v in zip(fields, row, strict=True)))
+        write("\t".join([convert(v) for convert, v in zip(converters, row, strict=True)]))
         write("\n")
     buffer.seek(0)
     quote = connection.ops.quote_name
@@ -76,9 +96,9 @@ def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> i
             field.pre_save(obj, add=True)
     buffer = io.StringIO()
     write = buffer.write
-    columns = [(f, f.attname) for f in fields]
+    columns = [(_converter(f), f.attname) for f in fields]
     for obj in objects:
-        write("\t".join(_text(f, getattr(obj, name)) for f, name in columns))
+        write("\t".join([convert(getattr(obj, name)) for convert, name in columns]))
         write("\n")
     buffer.seek(0)
     quote = connection.ops.quote_name

@@ -370,7 +370,8 @@ class Importer:
             if required:
                 self.error(sheet, row, column, _("必须填写决定文号。"))
             return None
-        self.load_decisions([number])
+        if number not in self.decisions:
+            self.load_decisions([number])
         found = self.decisions.get(number)
         if found is None and number not in self.refused_decisions:
             self.error(sheet, row, column, _("决定“%(number)s”不存在。") % {"number": number})
