@@ -71,14 +71,6 @@ def parse_int(request, name: str, *, low: int, high: int) -> int | None:
     return value
 
 
-def get_by(model, **lookup):
-    """One row by a natural key, or 404 (also for values the database cannot hold)."""
-    try:
-        return model.objects.get(**lookup)
-    except (model.DoesNotExist, ValueError):
-        raise Http404 from None
-
-
 @extend_schema_view(
     list=extend_schema(summary=_("行政区划列表")),
     retrieve=extend_schema(summary=_("一个行政区划")),
