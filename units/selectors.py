@@ -507,6 +507,7 @@ class EventChange:
     label: str  # the event type, or for a change what changed (rename, transfer …)
     sources: list[ChangedUnit]
     targets: list[ChangedUnit]
+    after: list[ChangedUnit] = field(default_factory=list)  # a change's sources, on the day
 
 
 @dataclass
@@ -563,8 +564,13 @@ def change_details(
         label = (
             change_label(sorted(event.attributes)) if event.type == EventType.CHANGE else event.type
         )
+        after = (
+            [ChangedUnit(u.unit, name_on(u.unit, day)) for u in sources]
+            if event.type == EventType.CHANGE
+            else []
+        )
         by_decision.setdefault(event.decision_id, []).append(
-            EventChange(event, label, sources, targets)
+            EventChange(event, label, sources, targets, after)
         )
     return [DecisionChanges(d, by_decision.get(d.pk, [])) for d in decisions]
 

@@ -533,7 +533,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             type=item.event.type,
             effective_on=item.event.effective_on,
             sources=[(u.unit.key, u.name) for u in item.sources],
-            targets=[(u.unit.key, u.name) for u in item.targets],
+            targets=[(u.unit.key, u.name) for u in item.targets or item.after],
             fields=sorted(item.event.attributes) if item.event.type == EventType.CHANGE else None,
         )
         for item in details.events

@@ -258,6 +258,8 @@ def test_decision_page(official_client, registry):
     decision = Decision.objects.get(number=DECISION)
     page = body(official_client.get(f"/decisions/{decision.pk}/"))
     assert "ev-merge" in page and "市房产管理中心" in page
+    rename = page.split("ev-rename", 1)[1].split("</tr>", 1)[0]
+    assert rename.index("市科技情报研究所") < rename.index("市科技信息中心")  # before → after
     draft = Decision.objects.get(number="包编发〔2021〕3号")
     assert "尚未批准的草稿" in body(official_client.get(f"/decisions/{draft.pk}/"))
 
