@@ -154,8 +154,10 @@ class Transfer(models.Model):
     to_account = models.ForeignKey(
         Account, verbose_name=_("转入账户"), on_delete=models.PROTECT, related_name="incoming"
     )
+    # RESTRICT: a decision with transfers cannot be deleted, except a draft whose events (and
+    # so their planned transfers) go with it.
     decision = models.ForeignKey(
-        Decision, verbose_name=_("依据文件"), on_delete=models.PROTECT, related_name="transfers"
+        Decision, verbose_name=_("依据文件"), on_delete=models.RESTRICT, related_name="transfers"
     )
     event = models.ForeignKey(
         Event,

@@ -353,3 +353,23 @@ def test_a_chain_of_new_units_is_derived_in_one_pass(ledger):
     assert held(Unit.objects.get(key="g")) == 4
     assert held(Unit.objects.get(key="c")) == 0 and held(Unit.objects.get(key="e")) == 0
     assert ledger_total() == 0
+
+
+def test_deleting_a_draft_removes_its_planned_transfers(ledger):
+    a, t = ledger.unit("a"), ledger.unit("t")
+    ledger.grant(a, 3)
+    decision = ledger.decision(approved=False)
+    event = ledger.event(decision, "ab1", "absorb", ON, sources=[a], targets=[t])
+    transfer_post(
+        date=ON,
+        kind="institution",
+        amount=3,
+        from_account=ledger.account(a),
+        to_account=ledger.account(t),
+        decision=decision,
+        event=event,
+        reason="reform",
+    )
+    unit_services.decision_delete(decision=decision)
+    assert not Transfer.objects.filter(planned=True).exists()
+    assert held(a) == 3
