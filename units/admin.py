@@ -14,7 +14,17 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -379,10 +389,18 @@ class UnitLookupAdmin(admin.ModelAdmin):
         return {}
 
     def get_queryset(self, request):
-        qs = NamedUnit.objects.annotate(
-            current_name=Coalesce(_today_version("name"), _first_version("name"))
-        ).filter(versions__isnull=False)
-        return permissions.scope_units(qs.distinct(), request.user)
+        today = selectors.today()
+        versions = UnitVersion.objects.filter(unit=OuterRef("pk"))
+        qs = (
+            NamedUnit.objects.annotate(
+                current_name=Coalesce(_today_version("name"), _first_version("name")),
+                current_active=Exists(versions.filter(selectors.active_on(today))),
+                current_ended=Exists(versions.filter(valid_to__lte=today)),
+            )
+            .filter(Exists(versions))
+            .order_by("-current_active", "key")  # units that exist today first
+        )
+        return permissions.scope_units(qs, request.user)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

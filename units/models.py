@@ -632,7 +632,10 @@ class NamedUnit(Unit):
 
     def __str__(self) -> str:
         name = getattr(self, "current_name", None)
-        return f"{name}（{self.key}）" if name else self.key
+        label = f"{name}（{self.key}）" if name else self.key
+        if getattr(self, "current_ended", False) and not getattr(self, "current_active", True):
+            label += str(_("（已终止）"))
+        return label
 
 
 class Department(NamedUnit):

@@ -190,3 +190,22 @@ def test_approved_decision_is_read_only(world, login):
     response = client.post(reverse("admin:units_decision_change", args=[decision.pk]), {})
     assert response.status_code == 403
     assert Decision.objects.get(pk=decision.pk).status == "approved"
+
+
+def test_autocomplete_lists_units_existing_today_first_and_marks_ended(world, login):
+    from units import services
+
+    decision = world.merge_draft()
+    services.decision_approve(decision=decision, user=None)
+    response = login(world.users["clerk"]).get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "units",
+            "model_name": "eventparticipant",
+            "field_name": "unit",
+            "term": "包头市住房",
+        },
+    )
+    texts = [r["text"] for r in response.json()["results"]]
+    assert texts[0] == f"包头市住房服务中心（city-ab-{decision.pk}）"
+    assert "包头市住房保障中心（city-b）（已终止）" in texts
