@@ -525,42 +525,6 @@ class TransferInput:
     note: str = ""
 
 
-def _event_rule(row: TransferInput, decision: Decision, event: Event | None, sources: set) -> bool:
-    """Check an event's explicit transfer; returns whether it is planned (decision not yet
-    approved). Without an event the decision must be approved."""
-    if event is None:
-        if decision.status != DecisionStatus.APPROVED:
-            raise RegistryError(
-                _("决定 %(number)s 尚未批准（%(status)s），不能据此划转编制。")
-                % {"number": decision.number, "status": decision.get_status_display()},
-                decision=decision.number,
-            )
-        return False
-    if event.decision_id != decision.pk:
-        raise RegistryError(
-            _("事项 %(event)s 属于决定 %(d1)s，不属于 %(d2)s。")
-            % {"event": event.key, "d1": event.decision.number, "d2": decision.number},
-            event=event.key,
-        )
-    if row.date != event.effective_on:
-        raise RegistryError(
-            _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。")
-            % {
-                "event": event.key,
-                "on": event.effective_on.isoformat(),
-                "date": row.date.isoformat(),
-            },
-            event=event.key,
-            date=row.date.isoformat(),
-        )
-    if row.from_account.unit_id not in sources:
-        raise RegistryError(
-            _("事项 %(event)s 的划转必须从该事项的来源机构转出。") % {"event": event.key},
-            event=event.key,
-        )
-    return decision.status != DecisionStatus.APPROVED
-
-
 @transaction.atomic
 def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> list[Transfer]:
     """Post many transfers at once: every row is checked, all are written, the defaults that
@@ -605,8 +569,12 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
                 raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
             decision = decisions[row.decision.pk]
             event = events[row.event.pk] if row.event is not None else None
-            planned = _event_rule(
-                row, decision, event, sources.get(row.event.pk, set()) if event else set()
+            planned = _check_transfer_authority(
+                decision=decision,
+                event=event,
+                date=row.date,
+                from_account=row.from_account,
+                source_ids=sources.get(row.event.pk, set()) if event else set(),
             )
         except RegistryError as exc:
             problems += [{**p, "row": index} for p in exc.problems]
