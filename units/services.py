@@ -221,12 +221,12 @@ def units_register_bulk(
         by_key = dict(Unit.objects.filter(key__in=[u.key for u in units]).values_list("key", "id"))
         for unit in units:
             unit.pk = unit.id = by_key[unit.key]
-    UnitRegistration.objects.bulk_create(
+    copy_insert(
+        UnitRegistration,
         [
-            UnitRegistration(unit=unit, established_on=row.established_on, attributes=values)
+            UnitRegistration(unit_id=unit.pk, established_on=row.established_on, attributes=values)
             for unit, (row, values) in zip(units, cleaned, strict=True)
         ],
-        batch_size=2000,
     )
     audit.record_many(
         "register",
@@ -626,9 +626,9 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
     decision_ids = sorted({r.decision.pk for r in rows})
     locked = {d.pk: d for d in Decision.objects.select_for_update().filter(pk__in=decision_ids)}
     wanted_keys = {k for r in rows for k in (*r.sources, *r.targets)}
-    units: dict[str, Unit] = {}
+    units: dict[str, int] = {}  # unit key -> id
     for batch in chunked(sorted(wanted_keys)):
-        units.update((u.key, u) for u in Unit.objects.filter(key__in=batch))
+        units.update(Unit.objects.filter(key__in=batch).values_list("key", "id"))
     new_keys = [n.key for r in rows for n in r.new_units]
     created_here = set(new_keys)  # later events of the same call may refer to these units
     taken_units: set[str] = set()
@@ -756,21 +756,25 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
         )
         for unit in created:
             unit.pk = unit.id = unit_ids[unit.key]
-    units.update((u.key, u) for u in created)
+    units.update((u.key, u.pk) for u in created)
     parts: list[EventParticipant] = []
     for event, (row, _values, new_values) in zip(events, cleaned, strict=True):
         parts += [
-            EventParticipant(event=event, unit=units[k], role=ParticipantRole.SOURCE, position=i)
+            EventParticipant(
+                event_id=event.pk, unit_id=units[k], role=ParticipantRole.SOURCE, position=i
+            )
             for i, k in enumerate(row.sources)
         ]
         parts += [
-            EventParticipant(event=event, unit=units[k], role=ParticipantRole.TARGET, position=i)
+            EventParticipant(
+                event_id=event.pk, unit_id=units[k], role=ParticipantRole.TARGET, position=i
+            )
             for i, k in enumerate(row.targets)
         ]
         parts += [
             EventParticipant(
-                event=event,
-                unit=units[new.key],
+                event_id=event.pk,
+                unit_id=units[new.key],
                 role=ParticipantRole.TARGET,
                 creates=True,
                 attributes=vals,
@@ -780,7 +784,7 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
                 zip(row.new_units, new_values, strict=True), start=len(row.targets)
             )
         ]
-    EventParticipant.objects.bulk_create(parts, batch_size=2000)
+    copy_insert(EventParticipant, parts)
     Decision.objects.filter(pk__in=decision_ids).update(
         revision=F("revision") + 1, updated_at=timezone.now()
     )
