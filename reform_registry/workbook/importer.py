@@ -528,9 +528,14 @@ class Importer:
                 continue
             self.unit_rows[key] = row
             raw = {c: row.get(c) for c in ATTRIBUTE_FIELDS if row.get(c) != ""}
-            values, problems = clean_attributes(raw, birth=True)
-            self.problems_to_errors(name, row, problems)
-            ok = not problems
+            # Values are checked by the services that store them (clean_attributes); here
+            # only to compare a row with a stored unit.
+            values = raw
+            ok = True
+            if key in stored_kind:
+                values, problems = clean_attributes(raw, birth=True)
+                self.problems_to_errors(name, row, problems)
+                ok = not problems
             on = self.date(name, row, "established_on", required=False)
             by = row.get("established_by")
             if row.get("established_on") and on is None:
@@ -787,9 +792,10 @@ class Importer:
                 for problem in exc.problems:
                     sheet, key = locate(problem)
                     owner = problem.get("event") if sheet == "units" else key
+                    if sheet == "units":
+                        self.refused_units.add(key or "")
                     if sheet == "units" and owner:
                         refused.add(owner)
-                        self.refused_units.add(key or "")
                     elif key:
                         refused.add(key)
                     located.append((problem, sheet, key))
