@@ -208,3 +208,9 @@ def test_pool_screen_shows_the_latest_lines_with_a_correct_running_balance(ledge
     assert screen.line_count == 7 and len(screen.lines) == 3
     assert screen.opening["institution"] == 4
     assert [t.date.day for t in screen.lines] == [5, 6, 7]
+
+
+def test_the_unit_page_links_to_its_quota_panel(admin_client, filled):
+    response = admin_client.get(reverse("admin:units_institution_change", args=[filled.pk]))
+    assert response.status_code == 200
+    assert reverse("admin:staffing_quota_panel", args=["a"]) in response.content.decode()
