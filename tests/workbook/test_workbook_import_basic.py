@@ -110,8 +110,11 @@ def test_revoked_decision_is_stored_and_revoked(wb, run_import, tmp_path, wipe, 
     assert selectors.unit_state(unit=Unit.objects.get(key="fc"), on=dt.date(2021, 6, 1))
     export_registry(tmp_path / "first")
     wipe()
-    assert run_import(
-        {p.stem: p.read_text(encoding="utf-8") for p in (tmp_path / "first").iterdir()}
-    ).errors == []
+    assert (
+        run_import(
+            {p.stem: p.read_text(encoding="utf-8") for p in (tmp_path / "first").iterdir()}
+        ).errors
+        == []
+    )
     export_registry(tmp_path / "second")
     assert files_of(tmp_path / "first") == files_of(tmp_path / "second")
