@@ -110,8 +110,10 @@ class Context:
         return {"name": name, "n": n, "median_ms": median_ms, "p95_ms": p95_ms, "extra": extra}
 
 
-def generation_file(institutions: int, seed: int) -> Path:
-    return RESULTS / f"generate-{institutions}-seed{seed}.json"
+def generation_file(institutions: int, seed: int, database_url: str) -> Path:
+    """Where the timing of a generation into this database is kept (reused runs report it)."""
+    database = urlparse(database_url).path.lstrip("/") or "db"
+    return RESULTS / f"generate-{database}-{institutions}-seed{seed}.json"
 
 
 def ensure_registry(ctx: Context, *, is_default_database: bool, log: Callable[[str], None]) -> None:
@@ -126,7 +128,7 @@ def ensure_registry(ctx: Context, *, is_default_database: bool, log: Callable[[s
     from units.models import Jurisdiction
 
     call_command("migrate", verbosity=0)
-    saved = generation_file(ctx.institutions, ctx.seed)
+    saved = generation_file(ctx.institutions, ctx.seed, ctx.database_url)
     if generated_institutions(ctx.seed) == ctx.institutions:
         log(f"Reusing the generated registry of {ctx.institutions} institutions (seed {ctx.seed}).")
         ctx.generation = json.loads(saved.read_text()) if saved.exists() else {}
@@ -143,7 +145,11 @@ def ensure_registry(ctx: Context, *, is_default_database: bool, log: Callable[[s
         call_command("migrate", verbosity=0)
     log(f"Generating {ctx.institutions} institutions (seed {ctx.seed}) …")
     result = generate_registry(institutions=ctx.institutions, seed=ctx.seed)
-    ctx.generation = {**result, "reused": False}
+    ctx.generation = {
+        **result,
+        "reused": False,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     RESULTS.mkdir(exist_ok=True)
     saved.write_text(json.dumps(ctx.generation, ensure_ascii=False, indent=2, default=str))
     log(f"Generated in {result['timings']['total']:.1f}s.")
