@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -111,7 +112,7 @@ DEMO_AFTER = dt.date(2021, 3, 31)
 
 
 @official_required
-def reform_dashboard(request: HttpRequest) -> HttpResponse:
+def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
     """The figures of a reform between two dates (DESIGN §4), as the article quotes them."""
     params = Params(request)
     jurisdictions = list(Jurisdiction.objects.order_by("code"))
@@ -272,7 +273,7 @@ def summary_table(summary: reports.ReformSummary) -> tuple[list[list[Any]], list
     return figures, departments
 
 
-def summary_download(summary: reports.ReformSummary, fmt: str) -> HttpResponse:
+def summary_download(summary: reports.ReformSummary, fmt: str) -> HttpResponseBase:
     figures, departments = summary_table(summary)
     stem = f"reform-{summary.jurisdiction}-{summary.before.isoformat()}-{summary.after.isoformat()}"
     if summary.include_drafts:

@@ -23,6 +23,7 @@ def _converter(field: models.Field):
     """A function giving the COPY text of a value of this field (chosen once per column)."""
     kind = field.get_internal_type()
     if kind == "JSONField":
+        assert isinstance(field, models.JSONField)
         encoder = field.encoder
 
         def json_text(value: object) -> str:
@@ -54,6 +55,13 @@ def _text(field: models.Field, value: object) -> str:
     return _converter(field)(value)
 
 
+def _concrete_field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model._meta.label}.{name} is not a column")
+    return field
+
+
 def copy_values(
     model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> int:
@@ -62,7 +70,7 @@ def copy_values(
     if not rows:
         return 0
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = [_concrete_field(model, name) for name in names]
     converters = [_converter(f) for f in fields]
     buffer = io.StringIO()
     write = buffer.write
@@ -84,7 +92,7 @@ def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> i
     if not objects:
         return 0
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=2000)
+        model._default_manager.bulk_create(objects, batch_size=2000)
         return len(objects)
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]

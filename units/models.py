@@ -178,6 +178,10 @@ class UnitRegistration(models.Model):
 class UnitVersion(models.Model):
     """The state of a unit over [valid_from, valid_to); derived from events, never edited."""
 
+    # Display values that pages and the API set on fetched versions (not columns).
+    parent_name: str | None
+    changed: list[str]
+
     unit = models.ForeignKey(
         Unit, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="versions"
     )
@@ -274,7 +278,8 @@ class UnitVersion(models.Model):
                 name="%(app_label)s_%(class)s_funding_valid",
                 violation_error_message=_("未知的经费形式。"),
             ),
-            models.CheckConstraint(
+            # The stubs type ``Q | <lookup>`` as Combinable; at run time it is a Q.
+            models.CheckConstraint(  # type: ignore[call-overload]
                 condition=Q(credit_code="") | Exact(Length("credit_code"), 18),
                 name="%(app_label)s_%(class)s_credit_code_length",
                 violation_error_message=_("统一社会信用代码应为18位。"),
@@ -417,6 +422,10 @@ class DecisionAttachment(models.Model):
 
 class Event(models.Model):
     """A reform item (改革事项) of one decision: what happens to which units on which date."""
+
+    # Display values that the API sets on fetched events (not columns).
+    label: str
+    role: str
 
     decision = models.ForeignKey(
         Decision, verbose_name=_("决定"), on_delete=models.CASCADE, related_name="events"
@@ -641,7 +650,8 @@ class NamedUnit(Unit):
 class Department(NamedUnit):
     """The admin screen of government departments (机关): units of kind ``department``."""
 
-    objects = _KindManager(UnitKind.DEPARTMENT)
+    # The stubs declare ``objects`` a ClassVar of the base model; a proxy narrowing it is fine.
+    objects = _KindManager(UnitKind.DEPARTMENT)  # type: ignore[misc]
 
     class Meta:
         proxy = True
@@ -653,7 +663,8 @@ class Department(NamedUnit):
 class Institution(NamedUnit):
     """The admin screen of public institutions (事业单位): units of kind ``institution``."""
 
-    objects = _KindManager(UnitKind.INSTITUTION)
+    # The stubs declare ``objects`` a ClassVar of the base model; a proxy narrowing it is fine.
+    objects = _KindManager(UnitKind.INSTITUTION)  # type: ignore[misc]
 
     class Meta:
         proxy = True

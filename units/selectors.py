@@ -413,7 +413,8 @@ UNIT_STATUSES = ("active", "ended", "all")
 def ended_on(on: dt.date) -> Q:
     """The last version of a unit that ended on or before a date (no version follows it)."""
     following = UnitVersion.objects.filter(unit=OuterRef("unit"), valid_from=OuterRef("valid_to"))
-    return Q(valid_to__lte=on) & ~Exists(following)
+    # The stubs type ``Q & <expression>`` as Combinable; at run time it is a Q.
+    return Q(valid_to__lte=on) & ~Exists(following)  # type: ignore[return-value]
 
 
 def unit_search(
@@ -722,14 +723,14 @@ def decision_preview(decision: Decision, *, revoke: bool = False) -> DecisionPre
     }
     dept_keys = dict(Unit.objects.filter(pk__in=department_ids).values_list("pk", "key"))
     for parent in sorted(touched, key=lambda p: dept_keys.get(p, "") if p else ""):
-        before = base.get(parent, 0)
+        count_before = base.get(parent, 0)
         preview.departments.append(
             DepartmentMove(
                 parent,
                 dept_keys.get(parent, "") if parent else "",
                 names.get(parent, dept_keys.get(parent, "")) if parent else "",
-                before,
-                before + moves[parent],
+                count_before,
+                count_before + moves[parent],
             )
         )
     return preview

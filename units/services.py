@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -68,7 +69,7 @@ def _refuse(message: str, **extra: Any) -> RegistryError:
 def _check_key(value: str, what: str) -> None:
     try:
         unit_key_validator(value)
-    except Exception as exc:  # django ValidationError
+    except ValidationError as exc:
         raise _refuse(
             _("%(what)s“%(value)s”无效：%(reason)s")
             % {"what": what, "value": value, "reason": " ".join(exc.messages)}
@@ -179,7 +180,7 @@ def units_register_bulk(
         where = {"unit": row.key}
         try:
             unit_key_validator(row.key)
-        except Exception as exc:
+        except ValidationError as exc:
             problems.append({**where, "column": "key", "message": " ".join(exc.messages)})
             continue
         if row.key in seen:
@@ -203,7 +204,7 @@ def units_register_bulk(
         values, bad = clean_attributes(row.attributes, birth=True)
         problems.extend({**where, **p, "message": f"{row.key}: {p['message']}"} for p in bad)
         cleaned.append((row, values))
-    existing = set()
+    existing: set[str] = set()
     for batch in chunked([r.key for r, _v in cleaned]):
         existing.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
     for key in sorted(existing):
@@ -651,7 +652,7 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
         key = row.key
         try:
             unit_key_validator(key)
-        except Exception as exc:
+        except ValidationError as exc:
             bad(key, " ".join(exc.messages), column="key")
             continue
         if key in seen_events:
@@ -697,7 +698,7 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
             prefix = _("新设机构 %(unit)s：") % {"unit": new.key}
             try:
                 unit_key_validator(new.key)
-            except Exception as exc:
+            except ValidationError as exc:
                 bad(key, prefix + " ".join(exc.messages), column="key", **where)
                 continue
             if new.key in seen_units:

@@ -17,7 +17,9 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -62,11 +64,13 @@ def can_read(user: Any) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.has_perm(VIEW_PERMISSION)))
 
 
-def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def official_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Login first; then a user without read permission gets 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not can_read(request.user):
@@ -151,7 +155,9 @@ def render_page(
     return render(request, template, page_context, status=400 if params.problems else 200)
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
+def csv_response(
+    filename: str, header: list[str], rows: Iterable[list[Any]]
+) -> StreamingHttpResponse:
     """A CSV download, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese."""
 
     class Echo:
@@ -186,7 +192,7 @@ def event_row(
     """One line of an events table: the event, its label (the type, or for a change what
     changed), and its units as (key, name)."""
     if type == EventType.CHANGE and fields is not None:
-        display = CHANGE_LABELS.get(selectors.change_label(fields), CHANGE_LABELS["change"])
+        display = str(CHANGE_LABELS.get(selectors.change_label(fields), CHANGE_LABELS["change"]))
     else:
         display = label_of(EventType, type)
     return {
@@ -202,9 +208,10 @@ def event_row(
 
 def field_label(name: str) -> str:
     try:
-        return str(UnitVersion._meta.get_field(name).verbose_name)
+        field = UnitVersion._meta.get_field(name)
     except Exception:  # a name that is not a field of versions
         return name
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,7 +220,7 @@ def field_label(name: str) -> str:
 
 
 @official_required
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: HttpRequest) -> HttpResponseBase:
     params = Params(request)
     jurisdictions = list(Jurisdiction.objects.order_by("code").values_list("code", "name"))
     filters = {
@@ -265,7 +272,7 @@ def name_parents(versions: Iterable[UnitVersion], on: dt.date) -> None:
     """Set ``parent_name`` on each version: its supervising unit's name on the date (one query)."""
     versions = list(versions)
     ids = {v.parent_id for v in versions if v.parent_id}
-    names = (
+    names: dict[int | None, str] = (
         dict(selectors.versions_on(on).filter(unit_id__in=ids).values_list("unit_id", "name"))
         if ids
         else {}
@@ -274,7 +281,7 @@ def name_parents(versions: Iterable[UnitVersion], on: dt.date) -> None:
         v.parent_name = names.get(v.parent_id) or (v.parent.key if v.parent else "")
 
 
-def unit_list_csv(versions: Any, on: dt.date) -> HttpResponse:
+def unit_list_csv(versions: Any, on: dt.date) -> StreamingHttpResponse:
     header = [
         _("标识"),
         _("类别"),
@@ -292,7 +299,7 @@ def unit_list_csv(versions: Any, on: dt.date) -> HttpResponse:
         _("版本起始日期"),
         _("版本终止日期"),
     ]
-    parent_names = {}
+    parent_names: dict[int, str] = {}
 
     def rows() -> Iterable[list[Any]]:
         for v in versions.iterator(chunk_size=2000):

@@ -28,7 +28,8 @@ class InstitutionCapSerializer(serializers.ModelSerializer):
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(
+    # The stubs see DRF's own Field.parent attribute; declared fields are taken off the class.
+    parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", allow_null=True, default=None, help_text=_("上级行政区划代码。")
     )
     caps = InstitutionCapSerializer(many=True, read_only=True, help_text=_("机构限额（按日期）。"))
@@ -65,7 +66,8 @@ class VersionSerializer(serializers.ModelSerializer):
 
     jurisdiction = serializers.CharField(source="jurisdiction.code", help_text=_("行政区划代码。"))
     jurisdiction_name = serializers.CharField(source="jurisdiction.name")
-    parent = serializers.CharField(
+    # The stubs see DRF's own Field.parent attribute; declared fields are taken off the class.
+    parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.key", allow_null=True, default=None, help_text=_("主管部门的机构标识。")
     )
     parent_name = serializers.SerializerMethodField(help_text=_("主管部门当日名称。"))
@@ -137,7 +139,10 @@ class HistoryVersionSerializer(VersionSerializer):
 class HistoryEventSerializer(serializers.Serializer):
     key = serializers.CharField()
     type = serializers.ChoiceField(choices=EventType.choices)
-    label = serializers.CharField(help_text=_("事项类型的名称；变更事项按改变内容命名。"))
+    # The stubs see DRF's own Field.label attribute; declared fields are taken off the class.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text=_("事项类型的名称；变更事项按改变内容命名。")
+    )
     effective_on = serializers.DateField()
     decision = serializers.CharField(source="decision.number")
     decision_title = serializers.CharField(source="decision.title")

@@ -4,6 +4,7 @@ decisions, events. Thin: querysets, serializers, filter sets, selectors."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from django.db.models import Count, Prefetch
 from django.http import Http404
@@ -43,6 +44,10 @@ DEPTH = OpenApiParameter(
 )
 
 
+@overload
+def parse_date(request, name: str, default: dt.date) -> dt.date: ...
+@overload
+def parse_date(request, name: str, default: None = None) -> dt.date | None: ...
 def parse_date(request, name: str, default: dt.date | None = None) -> dt.date | None:
     """A date query parameter, or 400 naming it."""
     raw = request.query_params.get(name)
@@ -180,7 +185,7 @@ class UnitViewSet(viewsets.GenericViewSet):
             versions.append(version)
         events = []
         for event in history.events:
-            label = EventType(event.type).label
+            label = str(EventType(event.type).label)
             if event.type == EventType.CHANGE:
                 opened = next((v for v in history.versions if v.opened_by_id == event.pk), None)
                 if opened is not None:
