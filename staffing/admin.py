@@ -409,4 +409,4 @@ def _totals(lines) -> list[tuple[str, int]]:
     totals = dict.fromkeys(CampaignRule.values, 0)
     for line in lines:
         totals[line.rule] += line.amount
-    return [(CampaignRule(rule).label, amount) for rule, amount in totals.items()]
+    return [(str(CampaignRule(rule).label), amount) for rule, amount in totals.items()]

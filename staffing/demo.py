@@ -52,7 +52,7 @@ def _quotas(kind: str, rng: random.Random) -> dict[str, int]:
             QuotaKindCode.LEADER_DEPUTY: rng.randint(2, 4),
             QuotaKindCode.LEADER_SECTION: rng.randint(3, 8),
         }
-    quotas = {
+    quotas: dict[str, int] = {
         QuotaKindCode.INSTITUTION: rng.randint(10, 40),
         QuotaKindCode.LEADER_CHIEF: 1,
         QuotaKindCode.LEADER_DEPUTY: rng.randint(1, 2),
@@ -180,7 +180,8 @@ def load_staffing_demo() -> str | None:
             if kind == UnitKind.INSTITUTION and rng.random() < skip:
                 continue
             for quota_kind in QuotaKindCode.values:
-                balance = balances.get((accounts.get(unit_id), quota_kind), 0)
+                account = accounts.get(unit_id)
+                balance = balances.get((account, quota_kind), 0) if account is not None else 0
                 if balance <= 0:
                     continue
                 reports.append(
@@ -195,7 +196,8 @@ def load_staffing_demo() -> str | None:
     headcounts_report_bulk(rows=reports)
 
     campaign = apply_demo_campaign()
-    return f"{len(rows)} 笔编制划转，{len(reports)} 条实有人数，编制收回 {campaign.total} 名"
+    recovered = campaign.total if campaign is not None else 0
+    return f"{len(rows)} 笔编制划转，{len(reports)} 条实有人数，编制收回 {recovered} 名"
 
 
 def apply_demo_campaign() -> RecoveryCampaign | None:

@@ -150,7 +150,8 @@ def generate_ledger(
     for unit_id, key in active:
         if rng.random() < UNREPORTED_SHARE:
             continue
-        balance = held.get((accounts.get(unit_id), QuotaKindCode.INSTITUTION), 0)
+        account = accounts.get(unit_id)
+        balance = held.get((account, QuotaKindCode.INSTITUTION), 0) if account is not None else 0
         reports.append(
             HeadcountInput(
                 unit=Unit(pk=unit_id, key=key),

@@ -120,6 +120,7 @@ class Account(models.Model):
         if self.type == AccountType.UNIT:
             return str(self.unit)
         if self.type == AccountType.POOL:
+            assert self.jurisdiction is not None  # a check constraint: pools have one
             return f"pool:{self.jurisdiction.code}"
         return "external"
 

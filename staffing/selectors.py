@@ -4,14 +4,14 @@ plan of a recovery campaign. Used by the admin, the API, the pages and the repor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
 from units.choices import Category, UnitKind
-from units.models import Jurisdiction, Unit
+from units.models import Jurisdiction, Unit, UnitVersion
 from units.projection import chunked
 from units.selectors import today, unit_state, versions_on
 
@@ -133,7 +133,7 @@ class Vacancy:
 
     @property
     def label(self) -> str:
-        return QuotaKindCode(self.kind).label
+        return str(QuotaKindCode(self.kind).label)
 
 
 def unit_vacancies(unit: Unit, on: dt.date | None = None) -> list[Vacancy]:
@@ -193,7 +193,7 @@ def vacancies(
             key=key,
             name=name,
             kind=kind,
-            balance=held.get((accounts.get(uid), kind), 0),
+            balance=held.get((accounts[uid], kind), 0) if uid in accounts else 0,
             actual=counts[(uid, kind)][1] if (uid, kind) in counts else None,
         )
         for uid, key, name in rows
@@ -228,10 +228,13 @@ class QuotaPanel:
     unit: Unit
     on: dt.date
     account: Account | None
-    state: object  # the UnitVersion in force, or None
+    state: UnitVersion | None  # the version in force
     staff: list[Vacancy] = field(default_factory=list)
     leadership: list[Vacancy] = field(default_factory=list)
     lines: list[Transfer] = field(default_factory=list)
+    # Filled in by the quota panel template tag: the latest lines and how many are left out.
+    recent: Sequence[object] = field(default_factory=list)
+    more_lines: int = 0
 
     @property
     def total_vacancy(self) -> int | None:
@@ -347,7 +350,7 @@ def pool_inflow(jurisdiction: Jurisdiction, start: dt.date, end: dt.date) -> Poo
 # Recovery campaign: the plan (what a preview shows and an application does)
 # ---------------------------------------------------------------------------------------------
 
-ROUNDING_MODES = {
+ROUNDING_MODES: dict[str, str] = {
     Rounding.FLOOR: ROUND_FLOOR,
     Rounding.HALF_UP: ROUND_HALF_UP,
     Rounding.CEILING: ROUND_CEILING,
@@ -466,7 +469,7 @@ def campaign_plan(
     )
     remaining_categories = {Category.BUSINESS, Category.UNCLASSIFIED}
     for uid, key, name, category, business_functions, market_replaceable in rows:
-        held_now = held.get((accounts.get(uid), kind), 0)
+        held_now = held.get((accounts[uid], kind), 0) if uid in accounts else 0
         if (uid, kind) not in counts:
             plan.skipped.append(PlanSkip(uid, key, name, held_now))
             continue

@@ -93,7 +93,7 @@ def transfer_snapshot(transfer: Transfer) -> dict[str, Any]:
     """What the audit trail records of a transfer (accounts as written in the workbook)."""
     labels = account_short_labels([transfer.from_account_id, transfer.to_account_id])
     numbers = {transfer.decision_id: transfer.decision.number}
-    keys = {transfer.event_id: transfer.event.key} if transfer.event_id else {}
+    keys = {transfer.event.pk: transfer.event.key} if transfer.event is not None else {}
     return _snapshot(transfer, labels, numbers, keys)
 
 
@@ -177,7 +177,11 @@ def _lock(account_ids: Iterable[int]) -> None:
 
 
 def _authorize(
-    user: Any, perm: str, *, unit_ids: Iterable[int] = (), jurisdiction_ids: Iterable[int] = ()
+    user: Any,
+    perm: str,
+    *,
+    unit_ids: Iterable[int | None] = (),
+    jurisdiction_ids: Iterable[int | None] = (),
 ) -> None:
     """Refuse a user without the permission, or touching units or pools outside their
     jurisdictions (``user=None``: a command or the system, not checked)."""
@@ -237,7 +241,10 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
         source_accounts = set(unit_accounts(closure, create=False).values())
         stale = Transfer.objects.filter(derived=True, from_account_id__in=source_accounts)
     touched: set[int] = set(source_accounts)
-    for batch in chunked(sorted(source_accounts)) if closure is not None else [None]:
+    batches: Iterable[list[int] | None] = [None]
+    if closure is not None:
+        batches = chunked(sorted(source_accounts))
+    for batch in batches:
         qs = stale if batch is None else stale.filter(from_account_id__in=batch)
         touched.update(qs.values_list("to_account_id", flat=True))
         qs.delete()
@@ -288,16 +295,16 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
     accounts = unit_accounts(all_sources, create=False)
     moves = daily_moves(sorted(accounts.values()))
     # The jurisdiction of each source on the day before it ended (for the pool).
-    closing: dict[tuple[int, dt.date], int] = {}
+    closing: dict[tuple[int, dt.date | None], int] = {}
     for batch in chunked(sorted(all_sources)):
-        for unit_id, valid_to, jurisdiction_id in UnitVersion.objects.filter(
+        for unit_id, valid_to, unit_jurisdiction in UnitVersion.objects.filter(
             unit_id__in=batch, valid_to__isnull=False
         ).values_list("unit_id", "valid_to", "jurisdiction_id"):
-            closing[(unit_id, valid_to)] = jurisdiction_id
+            closing[(unit_id, valid_to)] = unit_jurisdiction
 
     kinds_of: dict[int, set[str]] = defaultdict(set)
-    for account_id, kind in moves:
-        kinds_of[account_id].add(kind)
+    for moved_account, kind in moves:
+        kinds_of[moved_account].add(kind)
 
     # Destination accounts fetched (or created) once for all events, not once per event; a
     # target that is itself a source of a later event gets its account before the walk.
@@ -433,7 +440,13 @@ def _unit_ids_of(account_ids: Iterable[int]) -> list[int]:
 
 
 def _check_transfer_input(
-    *, date: Any, kind: str, amount: Any, reason: str, from_account: Account, to_account: Account
+    *,
+    date: Any,
+    kind: str,
+    amount: Any,
+    reason: str,
+    from_account: Account | None,
+    to_account: Account | None,
 ) -> int:
     if not isinstance(date, dt.date):
         raise RegistryError(_("划转日期无效。"))
@@ -517,8 +530,8 @@ class TransferInput:
     date: dt.date
     kind: str
     amount: int
-    from_account: Account
-    to_account: Account
+    from_account: Account | None  # None is refused with a message
+    to_account: Account | None
     decision: Decision
     reason: str
     event: Event | None = None
@@ -565,6 +578,8 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
                 from_account=row.from_account,
                 to_account=row.to_account,
             )
+            from_account, to_account = row.from_account, row.to_account
+            assert from_account is not None and to_account is not None  # refused above
             if row.decision is None:
                 raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
             decision = decisions[row.decision.pk]
@@ -573,8 +588,8 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
                 decision=decision,
                 event=event,
                 date=row.date,
-                from_account=row.from_account,
-                source_ids=sources.get(row.event.pk, set()) if event else set(),
+                from_account=from_account,
+                source_ids=sources.get(event.pk, set()) if event else set(),
             )
         except RegistryError as exc:
             problems += [{**p, "row": index} for p in exc.problems]
@@ -584,8 +599,8 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
                 date=row.date,
                 kind=row.kind,
                 amount=number,
-                from_account_id=row.from_account.pk,
-                to_account_id=row.to_account.pk,
+                from_account_id=from_account.pk,
+                to_account_id=to_account.pk,
                 decision_id=decision.pk,
                 event_id=event.pk if event else None,
                 reason=row.reason,
@@ -625,8 +640,8 @@ def transfer_post(
     date: dt.date,
     kind: str,
     amount: int,
-    from_account: Account,
-    to_account: Account,
+    from_account: Account | None,
+    to_account: Account | None,
     decision: Decision,
     reason: str,
     event: Event | None = None,
@@ -971,7 +986,7 @@ def _insert_campaign_reversals(campaign: RecoveryCampaign) -> int:
         WHERE t.campaign_id = %s AND t.reverses_id IS NULL AND t.reason <> %s
         ORDER BY t.id
     """
-    params = [
+    params: list[Any] = [
         TransferReason.REVERSAL,
         False,
         False,

@@ -12,9 +12,12 @@ from ..models import Account, HeadcountReport, Transfer
 
 def account_label(account: Account) -> str:
     """A unit key, ``pool:CODE`` or ``external`` (as in the workbook)."""
+    # Check constraints give unit accounts a unit and pool accounts a jurisdiction.
     if account.type == AccountType.UNIT:
+        assert account.unit is not None
         return account.unit.key
     if account.type == AccountType.POOL:
+        assert account.jurisdiction is not None
         return f"pool:{account.jurisdiction.code}"
     return "external"
 
@@ -57,7 +60,8 @@ class BalanceSerializer(serializers.ModelSerializer):
 class TransferSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=QuotaKindCode.choices)
     reason = serializers.ChoiceField(choices=TransferReason.choices)
-    source = serializers.SerializerMethodField(help_text=_("转出账户。"))
+    # The stubs see DRF's own Field.source attribute; declared fields are taken off the class.
+    source = serializers.SerializerMethodField(help_text=_("转出账户。"))  # type: ignore[assignment]
     target = serializers.SerializerMethodField(help_text=_("转入账户。"))
     decision = serializers.CharField(source="decision.number", help_text=_("依据文件文号。"))
     event = serializers.CharField(source="event.key", allow_null=True, default=None)
@@ -107,6 +111,7 @@ class HeadcountInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=QuotaKindCode.choices, default=QuotaKindCode.INSTITUTION)
     as_of = serializers.DateField(help_text=_("统计日期。"))
     actual = serializers.IntegerField(min_value=0, max_value=10_000_000, help_text=_("实有人数。"))
-    source = serializers.CharField(
+    # The stubs see DRF's own Field.source attribute; declared fields are taken off the class.
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=100, required=False, allow_blank=True, default="", help_text=_("来源系统。")
     )

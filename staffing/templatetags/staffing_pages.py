@@ -53,7 +53,7 @@ def quota_panel(unit, on: dt.date) -> QuotaPanel:
                 kind=transfer.get_kind_display(),
                 amount=transfer.amount if incoming else -transfer.amount,
                 counterpart=account_label(other),
-                reason=TransferReason(transfer.reason).label
+                reason=str(TransferReason(transfer.reason).label)
                 if transfer.reason in TransferReason.values
                 else transfer.reason,
                 decision=transfer.decision.number if transfer.decision_id else "",

@@ -104,6 +104,7 @@ class Command(RegistryCommand):
                 % {"id": campaign.pk, "total": campaign.total, "code": jurisdiction.code}
             )
             return
+        assert plan is not None  # computed above when not applying
         self._print_lines(
             [(ln.key, ln.name, ln.vacancy, ln.rule, ln.amount) for ln in plan.lines],
             [(s.key, s.balance) for s in plan.skipped],
