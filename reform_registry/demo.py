@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import transaction
 
@@ -933,6 +933,7 @@ class _DepartmentPlanner:
                     "sector": topic,
                 }
             else:
+                assert parent is not None  # every institution here has a department
                 attrs = _institution_attrs(
                     rng, name=name, parent=parent, topic=topic, division=division
                 )
@@ -1035,7 +1036,9 @@ def _lives(plan: Plan, *, include_drafts: bool = False) -> dict[str, _Life]:
     return lives
 
 
-def _counted(state: dict[str, Any] | None, *, exclude_pending: bool = True) -> bool:
+def _counted(
+    state: dict[str, Any] | None, *, exclude_pending: bool = True
+) -> TypeGuard[dict[str, Any]]:
     return (
         state is not None
         and state["jurisdiction"] == CITY

@@ -122,7 +122,7 @@ def _counts_per_parent(
         # is the cheaper plan.
         local = UnitVersion.objects.filter(jurisdiction_id__in=jurisdiction_ids)
         touched = touched.filter(unit_id__in=local.values("unit_id"))
-    touched = touched.values("unit_id")
+    touched_units = touched.values("unit_id")
     on_before, on_after = selectors.active_on(before), selectors.active_on(after)
     versions = UnitVersion.objects.filter(
         on_before | on_after, kind=UnitKind.INSTITUTION, jurisdiction_id__in=jurisdiction_ids
@@ -135,7 +135,7 @@ def _counts_per_parent(
         .annotate(
             n_before=Count("id", filter=on_before),
             n_after=Count("id", filter=on_after),
-            n_touched=Count("id", filter=Q(unit_id__in=touched)),
+            n_touched=Count("id", filter=Q(unit_id__in=touched_units)),
         )
         .values_list("parent_id", "n_before", "n_after", "n_touched")
     )
@@ -351,15 +351,17 @@ def institutions_report(
         parent_name = UnitVersion.objects.filter(
             selectors.active_on(on), unit_id=OuterRef("parent_id")
         ).values("name")[:1]
-        rows = (
+        department_rows = (
             qs.values("parent_id", "parent__key")
             .annotate(n=Count("id"), label=Subquery(parent_name))
             .values_list("parent__key", "label", "n")
         )
-        groups = [GroupCount(key or "", label or "", n) for key, label, n in rows]
+        groups = [GroupCount(key or "", label or "", n) for key, label, n in department_rows]
     elif group_by == "jurisdiction":
-        rows = qs.values_list("jurisdiction__code", "jurisdiction__name").annotate(n=Count("id"))
-        groups = [GroupCount(code, name, n) for code, name, n in rows]
+        jurisdiction_rows = qs.values_list("jurisdiction__code", "jurisdiction__name").annotate(
+            n=Count("id")
+        )
+        groups = [GroupCount(code, name, n) for code, name, n in jurisdiction_rows]
     else:
         from units.choices import Category, Funding, Rank
 
@@ -368,8 +370,8 @@ def institutions_report(
             "rank": dict(Rank.choices),
             "funding": dict(Funding.choices),
         }.get(group_by, {})
-        rows = qs.values_list(group_by).annotate(n=Count("id"))
-        groups = [GroupCount(value, str(labels.get(value, value)), n) for value, n in rows]
+        value_rows = qs.values_list(group_by).annotate(n=Count("id"))
+        groups = [GroupCount(value, str(labels.get(value, value)), n) for value, n in value_rows]
     groups.sort(key=lambda g: (-g.count, g.key))
     return InstitutionsReport(
         jurisdiction=jurisdiction.code if jurisdiction else None,
@@ -474,7 +476,7 @@ def changes_report(
     established: list[ChangedUnit] = []
     changed: list[ChangedUnit] = []
     previous_ids = [v.unit_id for v in opened if (v.opened_by_id, v.unit_id) not in created]
-    previous: dict[tuple[int, dt.date], UnitVersion] = {}
+    previous: dict[tuple[int, dt.date | None], UnitVersion] = {}
     if previous_ids:
         for p in UnitVersion.objects.filter(
             unit_id__in=previous_ids, valid_to__gte=start, valid_to__lte=end
@@ -482,6 +484,7 @@ def changes_report(
             previous[(p.unit_id, p.valid_to)] = p
     for v in opened:
         event = v.opened_by
+        assert event is not None  # filtered on opened_by
         row = ChangedUnit(
             key=v.unit.key,
             kind=v.kind,
@@ -500,6 +503,7 @@ def changes_report(
     ended: list[ChangedUnit] = []
     for v in closed:
         event = v.closed_by
+        assert event is not None and v.valid_to is not None  # filtered on both
         ended.append(
             ChangedUnit(
                 key=v.unit.key,
@@ -716,6 +720,7 @@ def quotas_report(
     pools = [
         PoolRow(a.jurisdiction.code, a.jurisdiction.name, kind_code, amount)
         for a in pool_list
+        if a.jurisdiction is not None  # always, for pools (a check constraint)
         for (account_id, kind_code), amount in sorted(held.items())
         if account_id == a.pk
     ]

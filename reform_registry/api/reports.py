@@ -3,6 +3,8 @@ figures come from ``reform_registry.reports``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -10,6 +12,9 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from reform_registry import reports
 from staffing.choices import QuotaKindCode
@@ -155,7 +160,7 @@ def parse(params_class, request) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def rate(help_text: str, places: int = 4):
+def rate(help_text: StrOrPromise, places: int = 4) -> serializers.DecimalField:
     return serializers.DecimalField(
         max_digits=12,
         decimal_places=places,
@@ -243,7 +248,8 @@ class ReformSummarySerializer(serializers.Serializer):
 
 class GroupCountSerializer(serializers.Serializer):
     key = serializers.CharField(help_text=gettext_lazy("分组代码（部门标识、类别代码 …）。"))
-    label = serializers.CharField(help_text=gettext_lazy("分组名称。"))
+    # The stubs see DRF's own Field.label attribute; declared fields are taken off the class.
+    label = serializers.CharField(help_text=gettext_lazy("分组名称。"))  # type: ignore[assignment]
     count = serializers.IntegerField(help_text=gettext_lazy("事业单位数。"))
 
 
@@ -259,7 +265,8 @@ class InstitutionsReportSerializer(serializers.Serializer):
 
 class QuotaRowSerializer(serializers.Serializer):
     key = serializers.CharField(help_text=gettext_lazy("行政区划代码或部门标识。"))
-    label = serializers.CharField(help_text=gettext_lazy("名称。"))
+    # The stubs see DRF's own Field.label attribute; declared fields are taken off the class.
+    label = serializers.CharField(help_text=gettext_lazy("名称。"))  # type: ignore[assignment]
     kind = serializers.ChoiceField(
         choices=QuotaKindCode.choices, help_text=gettext_lazy("编制类型。")
     )
@@ -301,7 +308,8 @@ class ChangedUnitSerializer(serializers.Serializer):
     event = serializers.CharField(help_text=gettext_lazy("事项标识。"))
     event_type = serializers.ChoiceField(choices=EventType.choices)
     decision = serializers.CharField(help_text=gettext_lazy("决定文号。"))
-    fields = serializers.ListField(
+    # The stubs see Serializer.fields; declared fields are taken off the class.
+    fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text=gettext_lazy("改变的属性（变更时）。")
     )
 
