@@ -73,6 +73,8 @@ def run(ctx: Context) -> list[dict]:
     rows: list[dict] = []
     province = Jurisdiction.objects.get(code="990000")
     city = Jurisdiction.objects.filter(parent=province).order_by("code").first()
+    if city is None:
+        raise RuntimeError("the bench data set has no city under 990000")
     v = UnitVersion._meta.db_table
     u = Unit._meta.db_table
     j = Jurisdiction._meta.db_table

@@ -131,11 +131,11 @@ def run(ctx: Context) -> list[dict]:
         .first()
     )
     if department is not None:
-        queryset = selectors.counted_institutions(on=AS_OF).filter(parent=department)
-        timing = ctx.timeit(queryset.count)
+        institutions = selectors.counted_institutions(on=AS_OF).filter(parent=department)
+        timing = ctx.timeit(institutions.count)
         extra = {"runs": timing["runs"], "department": department.key}
         if connection.vendor == "postgresql":
-            plan = queryset.explain(analyze=True)
+            plan = institutions.explain(analyze=True)
             used = index_names(plan)
             print(f"-- EXPLAIN ANALYZE: one department\n{plan}\n-- indexes: {', '.join(used)}")
             extra.update(indexes=used, uses_version_index=any(i in version_indexes for i in used))

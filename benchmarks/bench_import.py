@@ -255,12 +255,13 @@ def _import_rolled_back(path: Path) -> tuple[Any, float, float, float]:
 
 
 def run(ctx: Context) -> list[dict]:
-    from reform_registry.workbook.writers import write_workbook
+    from reform_registry.workbook.writers import Rows, write_workbook
 
     rows = workbook_rows()
     n = sum(len(v) for v in rows.values())
+    sheets: Rows = dict(rows)
     with tempfile.TemporaryDirectory() as folder:
-        path = write_workbook(rows, Path(folder) / "bench-import.xlsx")
+        path = write_workbook(sheets, Path(folder) / "bench-import.xlsx")
         size_kb = path.stat().st_size // 1024
         timings: list[tuple[float, float]] = []
         cpu: list[float] = []
@@ -271,6 +272,7 @@ def run(ctx: Context) -> list[dict]:
                 raise RuntimeError(f"the bench workbook was refused: {report.errors[:5]}")
             timings.append((read_s, total_s))
             cpu.append(cpu_s)
+        assert report is not None  # at least one run above
         tracemalloc.start()
         _import_rolled_back(path)
         _current, peak = tracemalloc.get_traced_memory()

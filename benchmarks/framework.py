@@ -19,7 +19,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 def ensure_database() -> tuple[str, bool]:
     """Point DATABASE_URL at PostgreSQL (creating the default bench database if needed).
     Returns (url, whether it is the default bench database)."""
-    url = os.environ.get("DATABASE_URL")
+    url = os.environ.get("DATABASE_URL", "")
     default = not url
     if default:
         url = DEFAULT_DATABASE_URL
