@@ -33,6 +33,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=$${SECRET_KEY:-lint-only-secret-key} $(VENV)/bin/mypy
 
 schema: install
 	SECRET_KEY=$${SECRET_KEY:-schema-only-secret-key} $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
@@ -41,4 +42,4 @@ bench: install
 	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} $(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .mypy_cache .hypothesis
