@@ -29,7 +29,9 @@ def _converter(field: models.Field):
         def json_text(value: object) -> str:
             if value is None:
                 return "\\N"
-            return json.dumps(value, cls=encoder, ensure_ascii=False).translate(_ESCAPES)
+            text = json.dumps(value, cls=encoder, ensure_ascii=False)
+            # JSON text has no raw tab, newline or carriage return: only backslashes to double.
+            return text.replace("\\", "\\\\") if "\\" in text else text
 
         return json_text
     if kind == "BooleanField":
@@ -116,3 +118,32 @@ def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> i
     with connection.cursor() as cursor:
         cursor.copy_expert(sql, buffer)
     return len(objects)
+
+
+# Lists of at least this many ids or keys go to PostgreSQL as one array parameter.
+ARRAY_IN_THRESHOLD = 100
+
+
+def use_arrays_for_long_in_lists() -> None:
+    """On PostgreSQL, write ``field__in=[…]`` with thousands of plain ids or keys as
+    ``field = ANY(%s)`` with one array parameter instead of thousands of placeholders: the
+    same rows and the same index scans, without building and parsing one parameter per value
+    (a large share of the time of bulk imports). Other lookups and other databases unchanged."""
+    from django.db.models import lookups
+
+    original = lookups.In.as_sql
+    if getattr(original, "uses_arrays", False):
+        return
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor == "postgresql" and self.rhs_is_direct_value():
+            values = [v for v in self.rhs if v is not None]
+            if len(values) >= ARRAY_IN_THRESHOLD and (
+                all(type(v) is int for v in values) or all(type(v) is str for v in values)
+            ):
+                lhs, lhs_params = self.process_lhs(compiler, connection)
+                return f"{lhs} = ANY(%s)", (*lhs_params, values)
+        return original(self, compiler, connection)
+
+    as_sql.uses_arrays = True  # type: ignore[attr-defined]
+    lookups.In.as_sql = as_sql  # type: ignore[method-assign]
