@@ -13,7 +13,7 @@ from units.models import Decision, UnitVersion
 D = dt.date
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_approvals_of_one_unit_stay_consistent(on_postgres, registry_class):
     reg = registry_class()
     reg.register("u")
