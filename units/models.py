@@ -460,7 +460,13 @@ class Event(models.Model):
         indexes = [models.Index(fields=["effective_on"], name="units_event_effective_on")]
 
     def __str__(self) -> str:
-        return f"{self.key}（{self.get_type_display()}，{self.effective_on.isoformat()}）"
+        # The label of the type, as get_type_display() gives it, without rebuilding the
+        # choices on every call (bulk writes name thousands of events in the audit trail).
+        try:
+            label = str(EventType(self.type).label)
+        except ValueError:
+            label = self.type
+        return f"{self.key}（{label}，{self.effective_on.isoformat()}）"
 
 
 class EventParticipant(models.Model):
