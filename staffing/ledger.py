@@ -164,7 +164,7 @@ def insert_with_ids(model, objects: list, *, batch_size: int = 5000) -> list:
         return model.objects.bulk_create(objects, batch_size=batch_size)
     import io
 
-    from units.bulk import _text
+    from units.bulk import _converter
 
     meta = model._meta
     table = meta.db_table
@@ -178,12 +178,13 @@ def insert_with_ids(model, objects: list, *, batch_size: int = 5000) -> list:
     stamped = [
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
+    columns = [(_converter(f), f.attname) for f in fields]  # converters chosen once per column
     buffer = io.StringIO()
     for obj, pk in zip(objects, ids, strict=True):
         obj.pk = pk
         for field in stamped:
             field.pre_save(obj, add=True)
-        buffer.write("\t".join(_text(f, getattr(obj, f.attname)) for f in fields))
+        buffer.write("\t".join([convert(getattr(obj, name)) for convert, name in columns]))
         buffer.write("\n")
         obj._state.adding = False
     buffer.seek(0)
@@ -209,6 +210,8 @@ def _clauses(accounts: AccountSet, column: str) -> list[tuple[str, list]]:
     ids = sorted(set(accounts))
     if not ids:
         return []
+    if connection.vendor == "postgresql":  # one array parameter, however many accounts
+        return [(f"{column} = ANY(%s)", [ids])]
     return [
         (f"{column} IN ({', '.join(['%s'] * len(batch))})", list(batch)) for batch in chunked(ids)
     ]
