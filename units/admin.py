@@ -275,7 +275,7 @@ class UnitScreenAdmin(ServiceFormAdmin):
                 current_jurisdiction=_today_version("jurisdiction__name"),
                 current_parent_key=_today_version("parent__key"),
                 current_parent_name=Subquery(
-                    latest.annotate(parent_name=parent_name).values("parent_name")[:1]
+                    latest.annotate(parent_today_name=parent_name).values("parent_today_name")[:1]
                 ),
                 current_credit_code=_today_version("credit_code"),
                 current_valid_from=_today_version("valid_from"),
@@ -916,6 +916,20 @@ class ActorKindFilter(admin.SimpleListFilter):
         return queryset
 
 
+_AUDIT_ENTRY_FIELDS: list[str] = [
+    "at",
+    "user",
+    "actor",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before_display",
+    "after_display",
+]
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail: readable, never added, changed or deleted here (superusers included)."""
@@ -925,19 +939,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["actor", "object_repr", "object_id", "request_id"]
     date_hierarchy = "at"
     list_select_related = ["user"]
-    fields = [
-        "at",
-        "user",
-        "actor",
-        "request_id",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "before_display",
-        "after_display",
-    ]
-    readonly_fields = fields
+    fields = list(_AUDIT_ENTRY_FIELDS)
+    readonly_fields = _AUDIT_ENTRY_FIELDS
     actions = None
 
     @admin.display(description=_("修改前"))

@@ -7,7 +7,7 @@ establish/merge/split event, none for a unit registered as existing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -125,7 +125,7 @@ def attributes_from(cleaned: dict[str, Any], prefix: str, *, birth: bool) -> dic
             elif value in ("true", "false"):
                 values[name] = value == "true"
             continue
-        if value in (None, ""):
+        if value is None or value == "":
             continue
         if name == "parent":
             value = value.key
@@ -147,13 +147,21 @@ def initial_from(attributes: dict[str, Any], prefix: str, *, birth: bool) -> dic
     return initial
 
 
-class ProblemsMixin:
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class ProblemsMixin(_FormBase):
     """Shows the problems of a refused service call (kept on the request) as form errors.
 
     ``registry_problems(form)`` picks the problems that belong to this form.
     """
 
-    request = None
+    request: HttpRequest | None = None
 
     def registry_problems(self) -> list[dict]:
         return []
@@ -320,14 +328,18 @@ EventForm = type(
 )
 
 
-def _refresh_querysets(form: forms.BaseForm) -> None:
+def _refresh_querysets(form: ProblemsMixin) -> None:
     """Querysets that depend on the day and on the user: units by today's name, jurisdictions
     within the user's scope."""
     choices = jurisdiction_choices(form.request)
     for name, field in form.fields.items():
         if name.endswith("jurisdiction") and isinstance(field, forms.ChoiceField):
             field.choices = choices
-        elif isinstance(field, forms.ModelChoiceField) and field.queryset.model is NamedUnit:
+        elif (
+            isinstance(field, forms.ModelChoiceField)
+            and field.queryset is not None
+            and field.queryset.model is NamedUnit
+        ):
             field.queryset = named_units()
 
 

@@ -56,8 +56,8 @@ def user_jurisdiction_ids(user: Any) -> set[int] | None:
         return None
     if not getattr(user, "is_authenticated", False):
         return set()
-    cached = getattr(user, _CACHE, False)
-    if cached is not False:
+    if hasattr(user, _CACHE):
+        cached: set[int] | None = getattr(user, _CACHE)
         return cached
     from .selectors import jurisdiction_ids
 
@@ -170,7 +170,7 @@ def check_units_in_scope(user: Any, units: Iterable[Unit | int], *, event: str =
     outside = units_out_of_scope(user, units)
     if not outside:
         return
-    keys = dict(Unit.objects.filter(pk__in=outside).values_list("pk", "key"))
+    keys: dict[int, str] = dict(Unit.objects.filter(pk__in=outside).values_list("pk", "key"))
     problems = [
         {
             "event": event or None,
@@ -180,7 +180,8 @@ def check_units_in_scope(user: Any, units: Iterable[Unit | int], *, event: str =
         for uid in outside
     ]
     raise NotPermitted(
-        _("您只能处理本人管辖范围内的机构：") + "、".join(p["unit"] for p in problems),
+        _("您只能处理本人管辖范围内的机构：")
+        + "、".join(keys.get(uid, str(uid)) for uid in outside),
         problems=problems,
     )
 
