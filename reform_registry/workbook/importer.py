@@ -527,7 +527,8 @@ class Importer:
             if self.duplicate(name, row, seen, key):
                 continue
             self.unit_rows[key] = row
-            raw = {c: row.get(c) for c in ATTRIBUTE_FIELDS if row.get(c) != ""}
+            cells = row.cells
+            raw = {c: v for c in ATTRIBUTE_FIELDS if (v := cells.get(c, "")) != ""}
             # Values are checked by the services that store them (clean_attributes); here
             # only to compare a row with a stored unit.
             values = raw
@@ -636,7 +637,8 @@ class Importer:
             decision = self.decision(name, row, "decision", required=True)
             sources = split_list(row.get("sources"))
             targets = split_list(row.get("targets"))
-            raw = {c: row.get(c) for c in ATTRIBUTE_FIELDS if row.get(c) != ""}
+            cells = row.cells
+            raw = {c: v for c in ATTRIBUTE_FIELDS if (v := cells.get(c, "")) != ""}
             if key in stored:
                 values, problems = clean_attributes(raw, birth=False)
                 if problems:
