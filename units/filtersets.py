@@ -6,9 +6,12 @@ invalid, and the API answers 400 naming the parameter.
 
 from __future__ import annotations
 
+import copy
+
 import django_filters as filters
 from django import forms
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
@@ -48,6 +51,25 @@ class IntegerFilter(filters.NumberFilter):
 
 class RegistryFilterSet(filters.FilterSet):
     """A typed parameter given empty (``?as_of=``) is an error, not silently ignored."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter's own __init__ deep-copies every declared filter (and the querysets
+        # they hold) for each request, which costs more than a page of the unit list's SQL. A
+        # filter keeps no per-request state but its model and parent, set here, and the form
+        # field it builds lazily on the copy; a shallow copy of each filter is enough.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(declared) for name, declared in self.base_filters.items()}
+        for declared in self.filters.values():
+            declared.model = queryset.model
+            declared.parent = self
+            if declared.method is not None:
+                declared.method = declared.method  # rebinds the FilterMethod to this copy
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
