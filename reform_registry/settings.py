@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,10 +24,12 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set unless DEBUG is true.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+# Without DEBUG, SECRET_KEY is required to serve: reform_registry.wsgi refuses to start without
+# it, and Django refuses wherever a secret is used. Commands that need no secret (migrate,
+# check, makemigrations) run without one.
+SECRET_KEY_MISSING_MESSAGE = "SECRET_KEY must be set unless DEBUG is true."
 
 ALLOWED_HOSTS = [
     h.strip()
