@@ -514,6 +514,36 @@ def _event_snapshot(event: Event) -> dict[str, Any]:
     }
 
 
+def _participants(
+    event_id: int,
+    sources: Sequence[int],
+    targets: Sequence[int],
+    created: Sequence[tuple[int, dict]],
+) -> list[EventParticipant]:
+    """An event's participant rows: its sources, its existing targets, then the targets it
+    creates (with their state at birth), each numbered in order."""
+    rows = [
+        EventParticipant(event_id=event_id, unit_id=u, role=ParticipantRole.SOURCE, position=i)
+        for i, u in enumerate(sources)
+    ]
+    rows += [
+        EventParticipant(event_id=event_id, unit_id=u, role=ParticipantRole.TARGET, position=i)
+        for i, u in enumerate(targets)
+    ]
+    rows += [
+        EventParticipant(
+            event_id=event_id,
+            unit_id=u,
+            role=ParticipantRole.TARGET,
+            creates=True,
+            attributes=values,
+            position=i,
+        )
+        for i, (u, values) in enumerate(created, start=len(targets))
+    ]
+    return rows
+
+
 @transaction.atomic
 def event_create(
     *,
@@ -562,30 +592,16 @@ def event_create(
     event = Event.objects.create(
         decision=locked, key=key, type=type, effective_on=effective_on, attributes=values, note=note
     )
-    parts = [
-        EventParticipant(event=event, unit=u, role=ParticipantRole.SOURCE, position=i)
-        for i, u in enumerate(source_units)
-    ]
-    parts += [
-        EventParticipant(event=event, unit=u, role=ParticipantRole.TARGET, position=i)
-        for i, u in enumerate(target_units)
-    ]
-    for i, (vals, new) in enumerate(new_values, start=len(target_units)):
+    created: list[tuple[int, dict]] = []
+    for vals, new in new_values:
         unit = Unit.objects.create(key=new.key, kind=new.kind)
         audit.record(
             "create", unit, after={"key": unit.key, "kind": unit.kind, "established_by": key}
         )
-        parts.append(
-            EventParticipant(
-                event=event,
-                unit=unit,
-                role=ParticipantRole.TARGET,
-                creates=True,
-                attributes=vals,
-                position=i,
-            )
-        )
-    EventParticipant.objects.bulk_create(parts)
+        created.append((unit.pk, vals))
+    EventParticipant.objects.bulk_create(
+        _participants(event.pk, [u.pk for u in source_units], [u.pk for u in target_units], created)
+    )
     _bump(locked)
     decision.revision = locked.revision
     audit.record("create", event, after=_event_snapshot(event))
@@ -760,31 +776,12 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
     units.update((u.key, u.pk) for u in created)
     parts: list[EventParticipant] = []
     for event, (row, _values, new_values) in zip(events, cleaned, strict=True):
-        parts += [
-            EventParticipant(
-                event_id=event.pk, unit_id=units[k], role=ParticipantRole.SOURCE, position=i
-            )
-            for i, k in enumerate(row.sources)
-        ]
-        parts += [
-            EventParticipant(
-                event_id=event.pk, unit_id=units[k], role=ParticipantRole.TARGET, position=i
-            )
-            for i, k in enumerate(row.targets)
-        ]
-        parts += [
-            EventParticipant(
-                event_id=event.pk,
-                unit_id=units[new.key],
-                role=ParticipantRole.TARGET,
-                creates=True,
-                attributes=vals,
-                position=i,
-            )
-            for i, (new, vals) in enumerate(
-                zip(row.new_units, new_values, strict=True), start=len(row.targets)
-            )
-        ]
+        parts += _participants(
+            event.pk,
+            [units[k] for k in row.sources],
+            [units[k] for k in row.targets],
+            [(units[new.key], vals) for new, vals in zip(row.new_units, new_values, strict=True)],
+        )
     copy_insert(EventParticipant, parts)
     Decision.objects.filter(pk__in=decision_ids).update(
         revision=F("revision") + 1, updated_at=timezone.now()
@@ -875,16 +872,8 @@ def event_update(
         raise RegistryError(problems[0]["message"], problems=problems)
     values = _event_values(attrs or {}, event.key)
     event.participants.all().delete()
-    rows: list[EventParticipant] = []
-    rows += [
-        EventParticipant(event=event, unit=u, role=ParticipantRole.SOURCE, position=i)
-        for i, u in enumerate(src)
-    ]
-    rows += [
-        EventParticipant(event=event, unit=u, role=ParticipantRole.TARGET, position=i)
-        for i, u in enumerate(tgt)
-    ]
-    for i, new in enumerate(new_list, start=len(tgt)):
+    created: list[tuple[int, dict]] = []
+    for new in new_list:
         unit = old_created.pop(new.key, None)
         if unit is None:
             vals = _new_unit_values(new, event.key)
@@ -901,17 +890,10 @@ def event_update(
             if unit.kind != new.kind:
                 unit.kind = new.kind
                 unit.save(update_fields=["kind"])
-        rows.append(
-            EventParticipant(
-                event=event,
-                unit=unit,
-                role=ParticipantRole.TARGET,
-                creates=True,
-                attributes=vals,
-                position=i,
-            )
-        )
-    EventParticipant.objects.bulk_create(rows)
+        created.append((unit.pk, vals))
+    EventParticipant.objects.bulk_create(
+        _participants(event.pk, [u.pk for u in src], [u.pk for u in tgt], created)
+    )
     for unit in old_created.values():
         if not unit.participations.exists():
             audit.record("delete", unit, before={"key": unit.key, "kind": unit.kind})
