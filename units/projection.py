@@ -48,6 +48,10 @@ ATTRIBUTE_FIELDS: tuple[str, ...] = (
     "functions",
     "internal_bodies",
 )
+# The same attributes as columns of UnitVersion (references by their foreign-key ids).
+VERSION_COLUMNS: tuple[str, ...] = tuple(
+    f"{name}_id" if name in ("jurisdiction", "parent") else name for name in ATTRIBUTE_FIELDS
+)
 TEXT_FIELDS = ("name", "short_name", "sector", "functions")
 BOOLEAN_FIELDS = ("business_functions", "market_replaceable", "pending_wind_down")
 CODE_FIELDS: dict[str, Any] = {"category": Category, "rank": Rank, "funding": Funding}
@@ -225,10 +229,7 @@ def stored_signature(version: UnitVersion) -> tuple:
         version.opened_by_id,
         version.closed_by_id,
         version.kind,
-        *(
-            getattr(version, f"{name}_id" if name in ("jurisdiction", "parent") else name)
-            for name in ATTRIBUTE_FIELDS
-        ),
+        *(getattr(version, column) for column in VERSION_COLUMNS),
     )
 
 

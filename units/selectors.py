@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .choices import Category, DecisionStatus, EventType, ParticipantRole, UnitKind
 from .exceptions import RegistryError
 from .models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
-from .projection import ATTRIBUTE_FIELDS, clean_attributes
+from .projection import ATTRIBUTE_FIELDS, VERSION_COLUMNS, clean_attributes
 
 MAX_LINEAGE_DEPTH = 100
 
@@ -207,29 +207,11 @@ def unit_history(*, unit: Unit) -> UnitHistory:
     return history
 
 
-VERSION_FIELDS = (
-    "name",
-    "short_name",
-    "credit_code",
-    "jurisdiction_id",
-    "parent_id",
-    "category",
-    "rank",
-    "funding",
-    "sector",
-    "business_functions",
-    "market_replaceable",
-    "pending_wind_down",
-    "functions",
-    "internal_bodies",
-)
-
-
 def changed_fields(before: UnitVersion, after: UnitVersion) -> list[str]:
     """Names of the attributes that differ between two versions (jurisdiction, parent without _id)."""
     return [
         name.removesuffix("_id")
-        for name in VERSION_FIELDS
+        for name in VERSION_COLUMNS
         if getattr(before, name) != getattr(after, name)
     ]
 
@@ -737,5 +719,5 @@ def decision_preview(decision: Decision, *, revoke: bool = False) -> DecisionPre
 
 
 def _values(version: UnitVersion) -> dict[str, Any]:
-    values = {name.removesuffix("_id"): getattr(version, name) for name in VERSION_FIELDS}
+    values = {name.removesuffix("_id"): getattr(version, name) for name in VERSION_COLUMNS}
     return values
