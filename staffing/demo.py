@@ -63,14 +63,22 @@ def _quotas(kind: str, rng: random.Random) -> dict[str, int]:
     return quotas
 
 
-def _actual(balance: int, rng: random.Random) -> int:
-    """A plausible headcount: most units have vacancies, some are over-staffed."""
+def plausible_headcount(
+    balance: int,
+    rng: random.Random,
+    *,
+    over_staffed: float = 0.15,
+    nearly_full: float = 0.35,
+    least_vacancy: float = 0.15,
+) -> int:
+    """A plausible headcount: most units have vacancies, some are over-staffed. The first two
+    shares are cumulative probabilities; ``least_vacancy`` bounds the common case's vacancy."""
     draw = rng.random()
-    if draw < 0.15:
+    if draw < over_staffed:
         return balance + rng.randint(1, 3)
-    if draw < 0.35:
+    if draw < nearly_full:
         return max(0, balance - rng.randint(0, 2))
-    return max(0, round(balance * (1 - rng.uniform(0.15, 0.5))))
+    return max(0, round(balance * (1 - rng.uniform(least_vacancy, 0.5))))
 
 
 def _decision(number: str, title: str, issued_on: dt.date) -> Decision:
@@ -189,7 +197,7 @@ def load_staffing_demo() -> str | None:
                         unit=by_id[unit_id],
                         kind=quota_kind,
                         as_of=on,
-                        actual=_actual(balance, rng),
+                        actual=plausible_headcount(balance, rng),
                         source="年度实名制统计",
                     )
                 )

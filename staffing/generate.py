@@ -23,6 +23,7 @@ from units.projection import chunked
 from units.selectors import jurisdiction_ids
 
 from .choices import QuotaKindCode, TransferReason
+from .demo import plausible_headcount
 from .ledger import balance_rows, external_account, unit_accounts
 from .models import Account
 from .services import HeadcountInput, TransferInput, headcounts_report_bulk, transfers_post_bulk
@@ -43,12 +44,7 @@ def _quotas(kind: str, rng: random.Random) -> dict[str, int]:
 
 
 def _actual(balance: int, rng: random.Random) -> int:
-    draw = rng.random()
-    if draw < 0.12:
-        return balance + rng.randint(1, 3)
-    if draw < 0.3:
-        return max(0, balance - rng.randint(0, 2))
-    return max(0, round(balance * (1 - rng.uniform(0.1, 0.5))))
+    return plausible_headcount(balance, rng, over_staffed=0.12, nearly_full=0.3, least_vacancy=0.1)
 
 
 def _split_feeders(unit_ids: set[int]) -> set[int]:
