@@ -270,6 +270,21 @@ def daily_moves(accounts: AccountSet) -> dict[tuple[int, str], list[tuple[dt.dat
     return result
 
 
+def delete_derived(accounts: AccountSet) -> set[int]:
+    """Delete the derived transfers out of these accounts (every one when ``None``) and return
+    the accounts they went to. Derived transfers are never reversed (``transfer_reverse``
+    refuses them), so no row refers to them and they go in one statement per chunk."""
+    table = connection.ops.quote_name(Transfer._meta.db_table)
+    touched: set[int] = set()
+    for condition, params in _clauses(accounts, "from_account_id"):
+        where = f"derived AND {condition}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT to_account_id FROM {table} WHERE {where}", params)
+            touched.update(row[0] for row in cursor.fetchall())
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
+    return touched
+
+
 PROBLEM_LIMIT = 50
 
 
@@ -282,6 +297,10 @@ def ledger_problems(accounts: AccountSet, *, since: dt.date | None = None) -> li
     """
     account_table = Account._meta.db_table
     version_table = UnitVersion._meta.db_table
+    if accounts is not None and not isinstance(accounts, QuerySet):
+        # The outside world has no invariant; its account moves with every grant ever made.
+        outside = Account.objects.filter(type=AccountType.EXTERNAL).values_list("id", flat=True)
+        accounts = set(accounts) - set(outside)
     found: list[dict] = []
     for clause in _clauses(accounts, "{account}"):
         moves, params = _moves_sql(clause, on=None, kind=None)

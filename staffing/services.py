@@ -42,6 +42,7 @@ from .ledger import (
     account_labels,
     account_short_labels,
     daily_moves,
+    delete_derived,
     insert_with_ids,
     ledger_problems,
     pool_accounts,
@@ -236,19 +237,11 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
         source_accounts = set(
             Account.objects.filter(type=AccountType.UNIT).values_list("id", flat=True)
         )
-        stale = Transfer.objects.filter(derived=True)
+        touched = source_accounts | delete_derived(None)
     else:
         closure = _successor_closure(set(unit_ids))
         source_accounts = set(unit_accounts(closure, create=False).values())
-        stale = Transfer.objects.filter(derived=True, from_account_id__in=source_accounts)
-    touched: set[int] = set(source_accounts)
-    batches: Iterable[list[int] | None] = [None]
-    if closure is not None:
-        batches = chunked(sorted(source_accounts))
-    for batch in batches:
-        qs = stale if batch is None else stale.filter(from_account_id__in=batch)
-        touched.update(qs.values_list("to_account_id", flat=True))
-        qs.delete()
+        touched = source_accounts | delete_derived(source_accounts)
 
     parts = EventParticipant.objects.filter(event__decision__status=DecisionStatus.APPROVED)
     if closure is not None:
