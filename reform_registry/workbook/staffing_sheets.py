@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from staffing import services as staffing_services
-from staffing.choices import AccountType
-from staffing.ledger import external_account, pool_accounts, unit_accounts
+from staffing.ledger import (
+    account_short_labels,
+    external_account,
+    pool_accounts,
+    unit_accounts,
+)
 from staffing.models import Account, HeadcountReport, Transfer
 from units.exceptions import RegistryError
 from units.models import Event, Jurisdiction, Unit
@@ -30,26 +34,20 @@ TRANSFERS = "quota_transfers"
 HEADCOUNTS = "headcounts"
 
 
-def account_spellings(account_ids: set[int] | None = None) -> dict[int, str]:
-    """Accounts as the workbook writes them: a unit key, ``pool:CODE`` or ``external``."""
-    qs = Account.objects.all()
-    if account_ids is not None:
-        qs = qs.filter(id__in=account_ids)
-    out: dict[int, str] = {}
-    for account_id, type_, key, code in qs.values_list(
-        "id", "type", "unit__key", "jurisdiction__code"
-    ).iterator(chunk_size=5000):
-        if type_ == AccountType.UNIT:
-            out[account_id] = key
-        elif type_ == AccountType.POOL:
-            out[account_id] = f"pool:{code}"
-        else:
-            out[account_id] = "external"
-    return out
-
-
 def _transfer_rows(qs) -> list[dict[str, Any]]:
-    spell = account_spellings()
+    found = list(
+        qs.values_list(
+            "date",
+            "decision__number",
+            "event__key",
+            "kind",
+            "amount",
+            "from_account_id",
+            "to_account_id",
+            "reason",
+        ).iterator(chunk_size=5000)
+    )
+    spell = account_short_labels({a for row in found for a in (row[5], row[6])})
     rows = [
         {
             "date": on,
@@ -61,16 +59,7 @@ def _transfer_rows(qs) -> list[dict[str, Any]]:
             "to": spell[to_id],
             "reason": reason,
         }
-        for on, number, event, kind, amount, from_id, to_id, reason in qs.values_list(
-            "date",
-            "decision__number",
-            "event__key",
-            "kind",
-            "amount",
-            "from_account_id",
-            "to_account_id",
-            "reason",
-        ).iterator(chunk_size=5000)
+        for on, number, event, kind, amount, from_id, to_id, reason in found
     ]
     rows.sort(
         key=lambda r: (
