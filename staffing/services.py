@@ -239,7 +239,11 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
         )
         touched = source_accounts | delete_derived(None)
     else:
-        closure = _successor_closure(set(unit_ids))
+        unit_ids = set(unit_ids)
+        if not unit_accounts(unit_ids, create=False):
+            # Units that never held a quota move none, and change no successor's balance.
+            return set(), []
+        closure = _successor_closure(unit_ids)
         source_accounts = set(unit_accounts(closure, create=False).values())
         touched = source_accounts | delete_derived(source_accounts)
 

@@ -45,7 +45,7 @@ def _transfer_rows(qs) -> list[dict[str, Any]]:
             "from_account_id",
             "to_account_id",
             "reason",
-        ).iterator(chunk_size=5000)
+        )
     )
     spell = account_short_labels({a for row in found for a in (row[5], row[6])})
     rows = [
