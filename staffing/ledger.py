@@ -154,47 +154,6 @@ def resolve_account(label: str, *, create: bool = True) -> Account | None:
     return unit_account(unit.pk)
 
 
-def insert_with_ids(model, objects: list, *, batch_size: int = 5000) -> list:
-    """Insert unsaved instances and give them their ids: on PostgreSQL the ids are drawn from
-    the table's sequence and the rows sent with COPY (the fast path for hundreds of thousands
-    of rows); elsewhere ``bulk_create``. Every constraint of the table applies either way."""
-    if not objects:
-        return objects
-    if connection.vendor != "postgresql" or len(objects) < 1000:
-        return model.objects.bulk_create(objects, batch_size=batch_size)
-    import io
-
-    from units.bulk import _converter
-
-    meta = model._meta
-    table = meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, meta.pk.column, len(objects)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    fields = list(meta.concrete_fields)
-    stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    columns = [(_converter(f), f.attname) for f in fields]  # converters chosen once per column
-    buffer = io.StringIO()
-    for obj, pk in zip(objects, ids, strict=True):
-        obj.pk = pk
-        for field in stamped:
-            field.pre_save(obj, add=True)
-        buffer.write("\t".join([convert(getattr(obj, name)) for convert, name in columns]))
-        buffer.write("\n")
-        obj._state.adding = False
-    buffer.seek(0)
-    quote = connection.ops.quote_name
-    sql = "COPY {} ({}) FROM STDIN".format(quote(table), ", ".join(quote(f.column) for f in fields))
-    with connection.cursor() as cursor:
-        cursor.copy_expert(sql, buffer)
-    return objects
-
-
 # ---------------------------------------------------------------------------------------------
 # SQL over the transfers
 # ---------------------------------------------------------------------------------------------

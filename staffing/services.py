@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units import audit, permissions
-from units.bulk import copy_insert
+from units.bulk import copy_insert, insert_with_ids
 from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from units.exceptions import RegistryError
 from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
@@ -43,7 +43,6 @@ from .ledger import (
     account_short_labels,
     daily_moves,
     delete_derived,
-    insert_with_ids,
     ledger_problems,
     pool_accounts,
     unit_accounts,

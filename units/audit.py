@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
-from .bulk import copy_insert, copy_values
+from .bulk import copy_values
 from .models import AuditEntry
 
 
@@ -101,34 +101,28 @@ AUDIT_COLUMNS = (
 
 def record_many(action: str, items: Iterable[tuple[models.Model, Any, Any]]) -> int:
     """Record a bulk write: one row per (object, before, after), in one COPY (or INSERT)."""
-    if connection.vendor == "postgresql":  # straight to COPY, without model instances
-        actor = _current.get()
-        user_id = getattr(actor.user, "pk", None)
-        name, request_id, at = actor.name[:150], actor.request_id, timezone.now()
-        return copy_values(
-            AuditEntry,
-            AUDIT_COLUMNS,
-            [
-                (
-                    at,
-                    user_id,
-                    name,
-                    request_id,
-                    action,
-                    object_type_of(obj),
-                    str(obj.pk)[:100],
-                    str(obj)[:300],
-                    before,
-                    after,
-                )
-                for obj, before, after in items
-            ],
-        )
-    entries = [
-        _entry(action, object_type_of(obj), obj.pk, str(obj), before, after)
-        for obj, before, after in items
-    ]
-    return copy_insert(AuditEntry, entries)
+    actor = _current.get()
+    user_id = getattr(actor.user, "pk", None)
+    name, request_id, at = actor.name[:150], actor.request_id, timezone.now()
+    return copy_values(
+        AuditEntry,
+        AUDIT_COLUMNS,
+        [
+            (
+                at,
+                user_id,
+                name,
+                request_id,
+                action,
+                object_type_of(obj),
+                str(obj.pk)[:100],
+                str(obj)[:300],
+                before,
+                after,
+            )
+            for obj, before, after in items
+        ],
+    )
 
 
 def record_summary(action: str, object_type: str, object_id: str, summary: Any) -> AuditEntry:

@@ -1,6 +1,7 @@
 """Inserting many rows fast: PostgreSQL's COPY, or ``bulk_create`` on other databases.
 
-For rows whose ids the caller does not need (versions, audit rows, ledger lines). The values
+Rows whose ids the caller does not need (versions, audit rows, ledger lines) go as plain values
+or instances; rows whose ids it needs get them from the table's sequence first. The values
 go through the same conversions Django applies (``auto_now_add`` stamps, foreign keys by id,
 JSON encoded with the field's encoder), and every constraint of the table still applies.
 """
@@ -8,12 +9,44 @@ JSON encoded with the field's encoder), and every constraint of the table still 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, models
+
+_collecting_less = 0
+
+
+@contextmanager
+def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Bulk work (reading and importing a workbook) allocates hundreds of thousands of objects
+    that live until it ends; the cycle collector's default pace (every 700 allocations) then
+    spends a tenth of the time walking them. Inside the block it runs every ``threshold``
+    allocations and leaves aside the objects that existed before (the loaded code and
+    settings); both come back as they were afterwards. Blocks may nest."""
+    global _collecting_less
+    if _collecting_less:
+        _collecting_less += 1
+        try:
+            yield
+        finally:
+            _collecting_less -= 1
+        return
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold, *before[1:])
+    _collecting_less = 1
+    try:
+        yield
+    finally:
+        _collecting_less = 0
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
@@ -64,29 +97,56 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field:
     return field
 
 
+def _copy(model: type[models.Model], fields: Sequence[models.Field], buffer: io.StringIO) -> None:
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    )
+    with connection.cursor() as cursor:
+        cursor.copy_expert(sql, buffer)
+
+
 def copy_values(
     model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> int:
-    """COPY rows of plain values (in the order of ``names``: field names or attnames) into
-    the model's table; PostgreSQL only."""
+    """Insert rows of plain values (in the order of ``names``: field names or attnames, foreign
+    keys given by id) without building model instances on PostgreSQL (COPY); elsewhere through
+    ``bulk_create``. Columns not named get no default: name every column that has one."""
     if not rows:
         return 0
-    meta = model._meta
     fields = [_concrete_field(model, name) for name in names]
+    if connection.vendor != "postgresql":
+        attnames = [f.attname for f in fields]
+        model._default_manager.bulk_create(
+            [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=2000
+        )
+        return len(rows)
     converters = [_converter(f) for f in fields]
     buffer = io.StringIO()
     write = buffer.write
     for row in rows:
         write("\t".join([convert(v) for convert, v in zip(converters, row, strict=True)]))
         write("\n")
-    buffer.seek(0)
-    quote = connection.ops.quote_name
-    sql = "COPY {} ({}) FROM STDIN".format(
-        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    )
-    with connection.cursor() as cursor:
-        cursor.copy_expert(sql, buffer)
+    _copy(model, fields, buffer)
     return len(rows)
+
+
+def _copy_objects(
+    model: type[models.Model], objects: Sequence[models.Model], fields: list[models.Field]
+) -> None:
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    columns = [(_converter(f), f.attname) for f in fields]  # converters chosen once per column
+    buffer = io.StringIO()
+    write = buffer.write
+    for obj in objects:
+        for field in stamped:
+            field.pre_save(obj, add=True)
+        write("\t".join([convert(getattr(obj, name)) for convert, name in columns]))
+        write("\n")
+    _copy(model, fields, buffer)
 
 
 def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> int:
@@ -96,28 +156,30 @@ def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> i
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(objects, batch_size=2000)
         return len(objects)
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    for obj in objects:
-        for field in stamped:
-            field.pre_save(obj, add=True)
-    buffer = io.StringIO()
-    write = buffer.write
-    columns = [(_converter(f), f.attname) for f in fields]
-    for obj in objects:
-        write("\t".join([convert(getattr(obj, name)) for convert, name in columns]))
-        write("\n")
-    buffer.seek(0)
-    quote = connection.ops.quote_name
-    sql = "COPY {} ({}) FROM STDIN".format(
-        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    )
-    with connection.cursor() as cursor:
-        cursor.copy_expert(sql, buffer)
+    _copy_objects(model, objects, [f for f in model._meta.concrete_fields if not f.primary_key])
     return len(objects)
+
+
+def insert_with_ids(model: type[models.Model], objects: list, *, batch_size: int = 5000) -> list:
+    """Insert unsaved instances and give them their ids: on PostgreSQL the ids are drawn from
+    the table's sequence and the rows sent with COPY (the fast path for thousands of rows);
+    elsewhere ``bulk_create``. Every constraint of the table applies either way."""
+    if not objects:
+        return objects
+    if connection.vendor != "postgresql" or len(objects) < 1000:
+        return model._default_manager.bulk_create(objects, batch_size=batch_size)
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+    _copy_objects(model, objects, list(meta.concrete_fields))
+    return objects
 
 
 # Lists of at least this many ids or keys go to PostgreSQL as one array parameter.

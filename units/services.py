@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, permissions
-from .bulk import copy_insert, copy_values
+from .bulk import copy_insert, copy_values, insert_with_ids
 from .choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from .exceptions import RegistryError
 from .models import (
@@ -215,17 +215,12 @@ def units_register_bulk(
         raise RegistryError(
             _("登记被拒绝：%(n)d 个问题。") % {"n": len(problems)}, problems=problems
         )
-    units = Unit.objects.bulk_create(
-        [Unit(key=r.key, kind=r.kind) for r, _v in cleaned], batch_size=2000
-    )
-    if units and units[0].pk is None:  # backends that do not return ids
-        by_key = dict(Unit.objects.filter(key__in=[u.key for u in units]).values_list("key", "id"))
-        for unit in units:
-            unit.pk = unit.id = by_key[unit.key]
-    copy_insert(
+    units = insert_with_ids(Unit, [Unit(key=r.key, kind=r.kind) for r, _v in cleaned])
+    copy_values(
         UnitRegistration,
+        ("unit", "established_on", "attributes"),
         [
-            UnitRegistration(unit_id=unit.pk, established_on=row.established_on, attributes=values)
+            (unit.pk, row.established_on, values)
             for unit, (row, values) in zip(units, cleaned, strict=True)
         ],
     )
@@ -514,31 +509,23 @@ def _event_snapshot(event: Event) -> dict[str, Any]:
     }
 
 
+PARTICIPANT_COLUMNS = ("event", "unit", "role", "creates", "attributes", "position")
+
+
 def _participants(
     event_id: int,
     sources: Sequence[int],
     targets: Sequence[int],
     created: Sequence[tuple[int, dict]],
-) -> list[EventParticipant]:
-    """An event's participant rows: its sources, its existing targets, then the targets it
-    creates (with their state at birth), each numbered in order."""
-    rows = [
-        EventParticipant(event_id=event_id, unit_id=u, role=ParticipantRole.SOURCE, position=i)
-        for i, u in enumerate(sources)
+) -> list[tuple]:
+    """An event's participant rows (``PARTICIPANT_COLUMNS``): its sources, its existing
+    targets, then the targets it creates (with their state at birth), each numbered in order."""
+    rows: list[tuple] = [
+        (event_id, u, ParticipantRole.SOURCE, False, {}, i) for i, u in enumerate(sources)
     ]
+    rows += [(event_id, u, ParticipantRole.TARGET, False, {}, i) for i, u in enumerate(targets)]
     rows += [
-        EventParticipant(event_id=event_id, unit_id=u, role=ParticipantRole.TARGET, position=i)
-        for i, u in enumerate(targets)
-    ]
-    rows += [
-        EventParticipant(
-            event_id=event_id,
-            unit_id=u,
-            role=ParticipantRole.TARGET,
-            creates=True,
-            attributes=values,
-            position=i,
-        )
+        (event_id, u, ParticipantRole.TARGET, True, values, i)
         for i, (u, values) in enumerate(created, start=len(targets))
     ]
     return rows
@@ -599,8 +586,12 @@ def event_create(
             "create", unit, after={"key": unit.key, "kind": unit.kind, "established_by": key}
         )
         created.append((unit.pk, vals))
-    EventParticipant.objects.bulk_create(
-        _participants(event.pk, [u.pk for u in source_units], [u.pk for u in target_units], created)
+    copy_values(
+        EventParticipant,
+        PARTICIPANT_COLUMNS,
+        _participants(
+            event.pk, [u.pk for u in source_units], [u.pk for u in target_units], created
+        ),
     )
     _bump(locked)
     decision.revision = locked.revision
@@ -744,7 +735,8 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
             _("事项被拒绝：%(n)d 个问题。") % {"n": len(problems)}, problems=problems
         )
 
-    events = Event.objects.bulk_create(
+    events = insert_with_ids(
+        Event,
         [
             Event(
                 decision_id=row.decision.pk,
@@ -756,25 +748,12 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
             )
             for row, values, _n in cleaned
         ],
-        batch_size=2000,
     )
-    created = Unit.objects.bulk_create(
-        [Unit(key=n.key, kind=n.kind) for row, _v, _n in cleaned for n in row.new_units],
-        batch_size=2000,
+    created = insert_with_ids(
+        Unit, [Unit(key=n.key, kind=n.kind) for row, _v, _n in cleaned for n in row.new_units]
     )
-    if (events and events[0].pk is None) or (created and created[0].pk is None):
-        event_ids = dict(
-            Event.objects.filter(key__in=[e.key for e in events]).values_list("key", "id")
-        )
-        for event in events:
-            event.pk = event.id = event_ids[event.key]
-        unit_ids = dict(
-            Unit.objects.filter(key__in=[u.key for u in created]).values_list("key", "id")
-        )
-        for unit in created:
-            unit.pk = unit.id = unit_ids[unit.key]
     units.update((u.key, u.pk) for u in created)
-    parts: list[EventParticipant] = []
+    parts: list[tuple] = []
     for event, (row, _values, new_values) in zip(events, cleaned, strict=True):
         parts += _participants(
             event.pk,
@@ -782,7 +761,7 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
             [units[k] for k in row.targets],
             [(units[new.key], vals) for new, vals in zip(row.new_units, new_values, strict=True)],
         )
-    copy_insert(EventParticipant, parts)
+    copy_values(EventParticipant, PARTICIPANT_COLUMNS, parts)
     Decision.objects.filter(pk__in=decision_ids).update(
         revision=F("revision") + 1, updated_at=timezone.now()
     )
@@ -891,8 +870,10 @@ def event_update(
                 unit.kind = new.kind
                 unit.save(update_fields=["kind"])
         created.append((unit.pk, vals))
-    EventParticipant.objects.bulk_create(
-        _participants(event.pk, [u.pk for u in src], [u.pk for u in tgt], created)
+    copy_values(
+        EventParticipant,
+        PARTICIPANT_COLUMNS,
+        _participants(event.pk, [u.pk for u in src], [u.pk for u in tgt], created),
     )
     for unit in old_created.values():
         if not unit.participations.exists():
@@ -935,22 +916,22 @@ def event_delete(*, event: Event, revision: int | None = None, user: Any = None)
 def decision_structure_problems(decisions: Iterable[Decision]) -> list[dict]:
     """Shape problems of every event of the given decisions, in two queries."""
     decision_ids = [d.pk for d in decisions]
-    events = list(Event.objects.filter(decision_id__in=decision_ids).order_by("effective_on", "id"))
+    events = Event.objects.filter(decision_id__in=decision_ids).order_by("effective_on", "id")
     parts: dict[int, list[tuple[str, bool, str]]] = {}
     for event_id, role, creates, key in EventParticipant.objects.filter(
         event__decision_id__in=decision_ids
     ).values_list("event_id", "role", "creates", "unit__key"):
         parts.setdefault(event_id, []).append((role, creates, key))
     problems: list[dict] = []
-    for event in events:
-        rows = parts.get(event.pk, [])
+    for event_id, key, type_, attributes in events.values_list("id", "key", "type", "attributes"):
+        rows = parts.get(event_id, [])
         problems += _structure_problems(
-            key=event.key,
-            type_=event.type,
+            key=key,
+            type_=type_,
             sources=[k for r, _c, k in rows if r == ParticipantRole.SOURCE],
             existing_targets=[k for r, c, k in rows if r == ParticipantRole.TARGET and not c],
             new_targets=[k for r, c, k in rows if r == ParticipantRole.TARGET and c],
-            attributes=event.attributes or {},
+            attributes=attributes or {},
         )
     return problems
 

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from units import audit, services
+from units.bulk import fewer_collections
 from units.choices import DecisionStatus
 from units.exceptions import RegistryError
 from units.models import (
@@ -99,7 +100,7 @@ def import_workbook(
     importer = Importer(data, user=user)
     importer.report.dry_run = dry_run
     try:
-        with transaction.atomic():
+        with fewer_collections(), transaction.atomic():
             importer.run()
             if importer.report.errors or dry_run:
                 raise _Rollback
@@ -501,14 +502,20 @@ class Importer:
         keys = [r.get("key") for r in rows if r.get("key")]
         stored_kind: dict[str, str] = {}
         stored_birth: dict[str, tuple[str, str, dict]] = {}
+        stored_ids: list[int] = []
         for batch in chunked(sorted(set(keys))):
-            stored_kind.update(Unit.objects.filter(key__in=batch).values_list("key", "kind"))
+            for unit_id, key, kind in Unit.objects.filter(key__in=batch).values_list(
+                "id", "key", "kind"
+            ):
+                stored_kind[key] = kind
+                stored_ids.append(unit_id)
+        for batch in chunked(stored_ids):  # the births of the units already stored
             for key, on, attributes in UnitRegistration.objects.filter(
-                unit__key__in=batch
+                unit_id__in=batch
             ).values_list("unit__key", "established_on", "attributes"):
                 stored_birth[key] = (on.isoformat(), "", attributes)
             for key, event_key, attributes in EventParticipant.objects.filter(
-                creates=True, unit__key__in=batch
+                creates=True, unit_id__in=batch
             ).values_list("unit__key", "event__key", "attributes"):
                 stored_birth[key] = ("", event_key, attributes)
         self.load_jurisdictions(r.get("jurisdiction") for r in rows)

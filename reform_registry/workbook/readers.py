@@ -12,12 +12,19 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
+from units.bulk import fewer_collections
+
 from . import xlsx_stream
 from .format import SHEETS, Row, Sheet, WorkbookData, cell_text
 
 
 def read_workbook(source: str | Path | IO[bytes]) -> WorkbookData:
     """Read an ``.xlsx`` file (path or binary file) or a folder of ``.csv`` files."""
+    with fewer_collections():
+        return _read(source)
+
+
+def _read(source: str | Path | IO[bytes]) -> WorkbookData:
     if isinstance(source, str | Path):
         path = Path(source)
         if path.is_dir():

@@ -1,12 +1,13 @@
-"""units.bulk.copy_insert stores exactly what bulk_create would (COPY on PostgreSQL)."""
+"""units.bulk stores exactly what bulk_create would (COPY on PostgreSQL)."""
 
 import datetime as dt
+import gc
 
 import pytest
 
 from units.audit import record_many
-from units.bulk import copy_insert
-from units.models import AuditEntry, Jurisdiction, Unit, UnitVersion
+from units.bulk import copy_insert, copy_values, fewer_collections, insert_with_ids
+from units.models import AuditEntry, Jurisdiction, Unit, UnitRegistration, UnitVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,37 @@ def test_record_many_stores_json_and_null():
     assert entry.before is None
     assert entry.after == {"a": [1, "二", None], "b": "x\ty\\z"}
     assert entry.at is not None and entry.object_repr == "u2"
+
+
+def test_copy_values_takes_foreign_keys_by_id():
+    unit = Unit.objects.create(key="u3", kind="institution")
+    copy_values(
+        UnitRegistration,
+        ("unit", "established_on", "attributes"),
+        [(unit.pk, dt.date(2019, 1, 1), {"name": "甲\t乙", "internal_bodies": 3})],
+    )
+    stored = UnitRegistration.objects.get(unit=unit)
+    assert stored.established_on == dt.date(2019, 1, 1)
+    assert stored.attributes == {"name": "甲\t乙", "internal_bodies": 3}
+
+
+@pytest.mark.parametrize("n", [3, 1200])  # below and above the size sent with COPY
+def test_insert_with_ids_gives_every_instance_its_stored_id(n):
+    units = insert_with_ids(Unit, [Unit(key=f"bulk-{i}", kind="department") for i in range(n)])
+    stored = dict(Unit.objects.filter(key__startswith="bulk-").values_list("key", "id"))
+    assert len(stored) == n
+    assert all(stored[u.key] == u.pk for u in units)
+    assert all(not u._state.adding for u in units)
+    assert Unit.objects.get(pk=units[-1].pk).created_at is not None
+
+
+def test_fewer_collections_nests_and_restores_the_collector():
+    before = gc.get_threshold()
+    with fewer_collections(threshold=12_345):
+        assert gc.get_threshold()[0] == 12_345
+        assert gc.get_freeze_count() > 0
+        with fewer_collections(threshold=99):
+            assert gc.get_threshold()[0] == 12_345  # the outer block decides
+        assert gc.get_threshold()[0] == 12_345
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
