@@ -61,12 +61,23 @@ def unit_accounts(unit_ids: Iterable[int], *, create: bool = True) -> dict[int, 
         found.update(Account.objects.filter(unit_id__in=batch).values_list("unit_id", "id"))
     missing = [uid for uid in ids if uid not in found]
     if missing and create:
-        Account.objects.bulk_create(
-            [Account(type=AccountType.UNIT, unit_id=uid) for uid in missing],
-            batch_size=2000,
-            ignore_conflicts=True,
-        )
-        for batch in chunked(missing):
+        if connection.vendor == "postgresql":  # one statement that returns the new ids
+            table = connection.ops.quote_name(Account._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (type, unit_id) SELECT %s, unnest(%s::bigint[]) "
+                    "ON CONFLICT DO NOTHING RETURNING unit_id, id",
+                    [AccountType.UNIT, missing],
+                )
+                found.update(cursor.fetchall())
+        else:
+            Account.objects.bulk_create(
+                [Account(type=AccountType.UNIT, unit_id=uid) for uid in missing],
+                batch_size=2000,
+                ignore_conflicts=True,
+            )
+        # Those made meanwhile by another transaction (or not returned by bulk_create).
+        for batch in chunked([uid for uid in missing if uid not in found]):
             found.update(Account.objects.filter(unit_id__in=batch).values_list("unit_id", "id"))
     return found
 

@@ -231,6 +231,16 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
 
     Must run inside a transaction; the caller checks the invariants on the accounts returned.
     """
+    known: dict[int, int | None] = {}  # unit id -> account id (None: it has none), read once
+
+    def accounts_of(units: Iterable[int]) -> dict[int, int]:
+        units = set(units)
+        unknown = [u for u in units if u not in known]
+        if unknown:
+            found = unit_accounts(unknown, create=False)
+            known.update((u, found.get(u)) for u in unknown)
+        return {u: a for u in units if (a := known[u]) is not None}
+
     if unit_ids is None:
         closure: set[int] | None = None
         source_accounts = set(
@@ -239,11 +249,11 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
         touched = source_accounts | delete_derived(None)
     else:
         unit_ids = set(unit_ids)
-        if not unit_accounts(unit_ids, create=False):
+        if not accounts_of(unit_ids):
             # Units that never held a quota move none, and change no successor's balance.
             return set(), []
         closure = _successor_closure(unit_ids)
-        source_accounts = set(unit_accounts(closure, create=False).values())
+        source_accounts = set(accounts_of(closure).values())
         touched = source_accounts | delete_derived(source_accounts)
 
     parts = EventParticipant.objects.filter(event__decision__status=DecisionStatus.APPROVED)
@@ -289,7 +299,7 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
             .distinct()
         )
     all_sources = {u for us in sources.values() for u in us}
-    accounts = unit_accounts(all_sources, create=False)
+    accounts = accounts_of(all_sources)
     moves = daily_moves(sorted(accounts.values()))
     # The jurisdiction of each source on the day before it ended (for the pool).
     closing: dict[tuple[int, dt.date | None], int] = {}
@@ -900,6 +910,7 @@ def ledger_follow_registry(
     to refuse the whole approval or revocation."""
     if action == "register" or not Transfer.objects.exists():
         return
+    decisions = list(decisions)
     for decision in decisions:
         if decision.status == DecisionStatus.REVOKED:
             standing = _standing_transfers(decision)
@@ -911,10 +922,12 @@ def ledger_follow_registry(
                     % {"number": decision.number, "n": standing},
                     decision=decision.number,
                 )
-        planned = decision.status != DecisionStatus.APPROVED
-        Transfer.objects.filter(event__decision=decision, derived=False).exclude(
-            planned=planned
-        ).update(planned=planned)
+    for planned in (False, True):  # explicit transfers count once their decision is approved
+        pks = [d.pk for d in decisions if (d.status != DecisionStatus.APPROVED) == planned]
+        if pks:
+            Transfer.objects.filter(event__decision__in=pks, derived=False).exclude(
+                planned=planned
+            ).update(planned=planned)
     ids = None if action == "rebuild" else set(unit_ids or ())
     if ids is not None and not ids:
         return

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import io
 import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 
 from django.db import connection, models
 
@@ -97,14 +97,25 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field:
     return field
 
 
-def _copy(model: type[models.Model], fields: Sequence[models.Field], buffer: io.StringIO) -> None:
-    buffer.seek(0)
+class _CopyLines:
+    """What COPY reads from: the rows' text lines, formatted as PostgreSQL asks for them, so
+    that the server stores one chunk while the next is being formatted."""
+
+    def __init__(self, lines: Iterator[str], rows_per_read: int = 1000):
+        self.lines = lines
+        self.rows_per_read = rows_per_read
+
+    def read(self, size: int = -1) -> str:
+        return "".join(islice(self.lines, self.rows_per_read))
+
+
+def _copy(model: type[models.Model], fields: Sequence[models.Field], lines: Iterator[str]) -> None:
     quote = connection.ops.quote_name
     sql = "COPY {} ({}) FROM STDIN".format(
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
     with connection.cursor() as cursor:
-        cursor.copy_expert(sql, buffer)
+        cursor.copy_expert(sql, _CopyLines(lines))
 
 
 def copy_values(
@@ -123,12 +134,14 @@ def copy_values(
         )
         return len(rows)
     converters = [_converter(f) for f in fields]
-    buffer = io.StringIO()
-    write = buffer.write
-    for row in rows:
-        write("\t".join([convert(v) for convert, v in zip(converters, row, strict=True)]))
-        write("\n")
-    _copy(model, fields, buffer)
+    _copy(
+        model,
+        fields,
+        (
+            "\t".join([convert(v) for convert, v in zip(converters, row, strict=True)]) + "\n"
+            for row in rows
+        ),
+    )
     return len(rows)
 
 
@@ -139,14 +152,14 @@ def _copy_objects(
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
     columns = [(_converter(f), f.attname) for f in fields]  # converters chosen once per column
-    buffer = io.StringIO()
-    write = buffer.write
-    for obj in objects:
-        for field in stamped:
-            field.pre_save(obj, add=True)
-        write("\t".join([convert(getattr(obj, name)) for convert, name in columns]))
-        write("\n")
-    _copy(model, fields, buffer)
+
+    def lines() -> Iterator[str]:
+        for obj in objects:
+            for field in stamped:
+                field.pre_save(obj, add=True)
+            yield "\t".join([convert(getattr(obj, name)) for convert, name in columns]) + "\n"
+
+    _copy(model, fields, lines())
 
 
 def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> int:
