@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
+from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
@@ -46,9 +47,20 @@ def read_xlsx(handle: IO[bytes]) -> WorkbookData:
         for name, rows in xlsx_stream.sheets(handle):
             _collect(data, name, rows)
         return data
-    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, SyntaxError, OSError):
+    except (*UNREADABLE, expat.ExpatError):
         handle.seek(0)
     return read_xlsx_openpyxl(handle)
+
+
+# What reading a file that is not a sound .xlsx raises (ParseError is a SyntaxError).
+UNREADABLE = (zipfile.BadZipFile, KeyError, IndexError, ValueError, SyntaxError, OSError)
+
+
+def _unreadable(data: WorkbookData, exc: Exception) -> WorkbookData:
+    data.problems.append(
+        {"message": _("无法读取工作簿（不是有效的 .xlsx 文件）：%(error)s") % {"error": exc}}
+    )
+    return data
 
 
 def read_xlsx_openpyxl(handle: IO[bytes]) -> WorkbookData:
@@ -57,11 +69,8 @@ def read_xlsx_openpyxl(handle: IO[bytes]) -> WorkbookData:
     data = WorkbookData()
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        data.problems.append(
-            {"message": _("无法读取工作簿（不是有效的 .xlsx 文件）：%(error)s") % {"error": exc}}
-        )
-        return data
+    except UNREADABLE as exc:
+        return _unreadable(data, exc)
     try:
         for worksheet in book.worksheets:
             _collect(
@@ -69,6 +78,8 @@ def read_xlsx_openpyxl(handle: IO[bytes]) -> WorkbookData:
                 worksheet.title,
                 enumerate(worksheet.iter_rows(values_only=True), start=1),
             )
+    except UNREADABLE as exc:  # a sheet's XML is broken
+        return _unreadable(WorkbookData(), exc)
     finally:
         book.close()
     return data

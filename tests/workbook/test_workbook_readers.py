@@ -89,6 +89,21 @@ def test_not_a_workbook():
     assert "xlsx" in data.problems[0]["message"]
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '<row r="1"><c r="A1"><v>1</v></c>',  # a row never closed
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>a\x01b</t></is></c></row>',
+        '<row r="1"><c r="A1" t="s"><v>99</v></c></row>',  # no such shared string
+    ],
+)
+def test_a_broken_sheet_is_reported_not_raised(rows):
+    data = read_xlsx(io.BytesIO(one_sheet(rows)))
+    assert data.sheets == {}
+    assert len(data.problems) == 1
+    assert "不是有效的 .xlsx 文件" in data.problems[0]["message"]
+
+
 def test_unknown_sheet_and_columns():
     book = Workbook()
     book.active.title = "unitz"
