@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units import audit, permissions
-from units.bulk import copy_insert, insert_with_ids
+from units.bulk import copy_values, insert_with_ids
 from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from units.exceptions import RegistryError
 from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
@@ -330,7 +330,8 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
         return sum(delta for day, delta in moves.get((account_id, kind), ()) if day <= on)
 
     problems: list[dict] = []
-    new_rows: list[Transfer] = []
+    new_rows: list[tuple] = []  # DERIVED_COLUMNS
+    now = timezone.now()
     keys: dict[int, str] = {}
     for event_id, event_key, type_, on, decision_id in events:
         for source in sources.get(event_id, []):
@@ -386,24 +387,36 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
                 else:
                     continue
                 new_rows.append(
-                    Transfer(
-                        date=on,
-                        kind=kind,
-                        amount=held,
-                        from_account_id=account_id,
-                        to_account_id=dest,
-                        decision_id=decision_id,
-                        event_id=event_id,
-                        reason=TransferReason.REFORM,
-                        derived=True,
-                    )
+                    (on, kind, held, account_id, dest, decision_id, event_id, now, *DERIVED)
                 )
                 moves.setdefault((account_id, kind), []).append((on, -held))
                 moves.setdefault((dest, kind), []).append((on, held))
                 kinds_of[dest].add(kind)
                 touched.update((account_id, dest))
-    copy_insert(Transfer, new_rows)  # their ids are not needed: COPY on PostgreSQL
+    copy_values(  # their ids are not needed: COPY on PostgreSQL
+        Transfer,
+        DERIVED_COLUMNS,
+        new_rows,
+    )
     return touched, problems
+
+
+# The columns of a derived transfer (the others are empty), and the values they all share.
+DERIVED = (TransferReason.REFORM, True, False, "")
+DERIVED_COLUMNS = (
+    "date",
+    "kind",
+    "amount",
+    "from_account",
+    "to_account",
+    "decision",
+    "event",
+    "created_at",
+    "reason",
+    "derived",
+    "planned",
+    "note",
+)
 
 
 def _sources_with_later_events(unit_ids: Iterable[int], on: dt.date) -> set[int]:

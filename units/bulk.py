@@ -73,8 +73,13 @@ def _converter(field: models.Field):
     def text(value: object) -> str:
         if value is None:
             return "\\N"
+        # The common exact types first, without isinstance.
         if type(value) is str:
             return value.translate(_ESCAPES) if _NEEDS_ESCAPE(value) else value
+        if type(value) is int:
+            return str(value)
+        if type(value) is dt.date:
+            return value.isoformat()
         if isinstance(value, dt.datetime | dt.date):
             return value.isoformat()
         if isinstance(value, int | float):

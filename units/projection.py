@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, JSONField, Q, When
 from django.utils.translation import gettext as _
 
 from .choices import (
@@ -275,7 +275,15 @@ def derive(
 
     units_qs = Unit.objects.all()
     reg_qs = UnitRegistration.objects.all()
-    part_qs = EventParticipant.objects.filter(approved_filter(extra))
+    # The values a step applies: those of the unit it creates, or those of a change or absorb
+    # event; other steps apply none (their JSON is not even read).
+    applied = Case(
+        When(creates=True, then="attributes"),
+        When(event__type__in=[EventType.CHANGE, EventType.ABSORB], then="event__attributes"),
+        default=None,
+        output_field=JSONField(),
+    )
+    part_qs = EventParticipant.objects.filter(approved_filter(extra)).annotate(applied=applied)
     ids: list[int] | None = None
     if unit_ids is not None:
         ids = sorted(set(unit_ids))
@@ -299,20 +307,12 @@ def derive(
             "event__effective_on",
             "role",
             "creates",
-            "attributes",
-            "event__attributes",
+            "applied",
             "event__decision_id",
         ):
-            (unit_id, event_id, key, type_, effective_on, role, creates, p_attrs, e_attrs, dec) = (
-                row
-            )
+            (unit_id, event_id, key, type_, effective_on, role, creates, attrs, dec) = row
             if dec in excluded:
                 continue
-            attrs = (
-                p_attrs
-                if creates
-                else (e_attrs if type_ in (EventType.CHANGE, EventType.ABSORB) else {})
-            )
             steps[unit_id].append(
                 Step(event_id, key, type_, effective_on, role, creates, attrs or {})
             )
