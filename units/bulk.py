@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from operator import call
 
 from django.db import connection, models
 
@@ -57,12 +58,12 @@ def _converter(field: models.Field):
     kind = field.get_internal_type()
     if kind == "JSONField":
         assert isinstance(field, models.JSONField)
-        encoder = field.encoder
+        encode = (field.encoder or json.JSONEncoder)(ensure_ascii=False).encode  # made once
 
         def json_text(value: object) -> str:
             if value is None:
                 return "\\N"
-            text = json.dumps(value, cls=encoder, ensure_ascii=False)
+            text = encode(value)
             # JSON text has no raw tab, newline or carriage return: only backslashes to double.
             return text.replace("\\", "\\\\") if "\\" in text else text
 
@@ -139,14 +140,15 @@ def copy_values(
         )
         return len(rows)
     converters = [_converter(f) for f in fields]
-    _copy(
-        model,
-        fields,
-        (
-            "\t".join([convert(v) for convert, v in zip(converters, row, strict=True)]) + "\n"
-            for row in rows
-        ),
-    )
+    width = len(converters)
+
+    def lines() -> Iterator[str]:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"{model._meta.label}: {len(row)} values for {width} columns")
+            yield "\t".join(map(call, converters, row)) + "\n"
+
+    _copy(model, fields, lines())
     return len(rows)
 
 

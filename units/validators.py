@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(CREDIT_CODE_ALPHABET)}
+_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 3**i mod 31, the weight of position i
 
 division_code_validator = RegexValidator(
     r"^[0-9]{6}$", _("行政区划代码必须是6位数字。"), code="division_code"
@@ -19,7 +20,7 @@ unit_key_validator = RegexValidator(
 
 def credit_code_check_character(first17: str) -> str:
     """The check character of GB 32100-2015 for the first 17 characters."""
-    total = sum(_VALUE[c] * pow(3, i, 31) for i, c in enumerate(first17))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
