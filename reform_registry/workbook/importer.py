@@ -25,7 +25,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, TypedDict, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -50,6 +51,16 @@ from .exporter import birth_values
 from .format import KEY_COLUMN, REQUIRED, SHEETS, Row, Sheet, WorkbookData, split_list
 
 T = TypeVar("T")
+
+
+class _StoredEvent(TypedDict):
+    """An event already stored, as the events sheet compares it with a row."""
+
+    decision: str
+    type: str
+    effective_on: str
+    units: dict[str, list[str]]  # unit keys, under "sources" and "targets"
+    attributes: dict[str, Any]
 
 
 class _Rollback(Exception):
@@ -343,8 +354,12 @@ class Importer:
                 progress = True
                 try:
                     self.jurisdictions[code] = self.attempt(
-                        lambda row=row, code=code, parent=parent: services.jurisdiction_create(
-                            code=code, name=row.get("name"), level=row.get("level"), parent=parent
+                        partial(
+                            services.jurisdiction_create,
+                            code=code,
+                            name=row.get("name"),
+                            level=row.get("level"),
+                            parent=parent,
                         )
                     )
                     self.count(name, "created")
@@ -422,7 +437,8 @@ class Importer:
                 continue
             try:
                 self.decisions[number] = self.attempt(
-                    lambda row=row, number=number, issued_on=issued_on: services.decision_create(
+                    partial(
+                        services.decision_create,
                         number=number,
                         title=row.get("title"),
                         issuer=row.get("issuer"),
@@ -478,13 +494,12 @@ class Importer:
                 continue
             try:
                 self.attempt(
-                    lambda jurisdiction=jurisdiction, valid_from=valid_from, cap=cap, decision=decision: (
-                        services.institution_cap_set(
-                            jurisdiction=jurisdiction,
-                            valid_from=valid_from,
-                            cap=cap,
-                            decision=decision,
-                        )
+                    partial(
+                        services.institution_cap_set,
+                        jurisdiction=jurisdiction,
+                        valid_from=valid_from,
+                        cap=cap,
+                        decision=decision,
                     )
                 )
                 self.count(name, "created")
@@ -510,10 +525,10 @@ class Importer:
                 stored_kind[key] = kind
                 stored_ids.append(unit_id)
         for batch in chunked(stored_ids):  # the births of the units already stored
-            for key, on, attributes in UnitRegistration.objects.filter(
+            for key, established_on, attributes in UnitRegistration.objects.filter(
                 unit_id__in=batch
             ).values_list("unit__key", "established_on", "attributes"):
-                stored_birth[key] = (on.isoformat(), "", attributes)
+                stored_birth[key] = (established_on.isoformat(), "", attributes)
             for key, event_key, attributes in EventParticipant.objects.filter(
                 creates=True, unit_id__in=batch
             ).values_list("unit__key", "event__key", "attributes"):
@@ -613,21 +628,20 @@ class Importer:
         name = "events"
         rows = self.rows(name)
         keys = sorted({r.get("key") for r in rows if r.get("key")})
-        stored: dict[str, dict[str, str]] = {}
+        stored: dict[str, _StoredEvent] = {}
         for batch in chunked(keys):
             for event in Event.objects.filter(key__in=batch).select_related("decision"):
                 stored[event.key] = {
                     "decision": event.decision.number,
                     "type": event.type,
                     "effective_on": event.effective_on.isoformat(),
-                    "sources": [],
-                    "targets": [],
+                    "units": {"sources": [], "targets": []},
                     "attributes": event.attributes or {},
                 }
             for key, role, unit in EventParticipant.objects.filter(
                 event__key__in=batch
             ).values_list("event__key", "role", "unit__key"):
-                stored[key][role + "s"].append(unit)
+                stored[key]["units"][role + "s"].append(unit)
         self.load_decisions(r.get("decision") for r in rows)
 
         seen: dict[str, Row] = {}
@@ -656,8 +670,8 @@ class Importer:
                     "decision": current["decision"],
                     "type": current["type"],
                     "effective_on": current["effective_on"],
-                    "sources": ";".join(sorted(current["sources"])),
-                    "targets": ";".join(sorted(current["targets"])),
+                    "sources": ";".join(sorted(current["units"]["sources"])),
+                    "targets": ";".join(sorted(current["units"]["targets"])),
                     **_texts(current["attributes"]),
                 }
                 given = {
@@ -774,9 +788,7 @@ class Importer:
             decision = self.decisions[number]
             try:
                 self.attempt(
-                    lambda decision=decision: services.decision_record_revoked(
-                        decision=decision, user=self.user
-                    )
+                    partial(services.decision_record_revoked, decision=decision, user=self.user)
                 )
             except RegistryError as exc:
                 self.problems_to_errors("decisions", self.decision_rows[number], exc.problems)
@@ -794,7 +806,7 @@ class Importer:
         rows_of = {"units": self.unit_rows, "events": self.event_rows}
         while items:
             try:
-                return self.attempt(lambda items=items: call(items))
+                return self.attempt(partial(call, items))
             except RegistryError as exc:
                 refused: set[str] = set()
                 located = []

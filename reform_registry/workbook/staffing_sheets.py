@@ -9,6 +9,7 @@ are derived (``Transfer.derived``) and are derived again by the import.
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -172,6 +173,7 @@ def import_transfers(importer: Importer) -> None:
             spelling = row.get(column)
             account = accounts.get(spelling)
             if account is None:
+                message: str | None
                 if spelling.startswith("pool:"):
                     message = _("编制周转池“%(a)s”的行政区划不存在。") % {"a": spelling}
                 elif spelling in importer.refused_units:
@@ -225,8 +227,10 @@ def import_transfers(importer: Importer) -> None:
     while items:
         try:
             created = importer.attempt(
-                lambda items=items: staffing_services.transfers_post_bulk(
-                    rows=[t for _r, t in items], user=importer.user
+                partial(
+                    staffing_services.transfers_post_bulk,
+                    rows=[t for _r, t in items],
+                    user=importer.user,
                 )
             )
             importer.count(TRANSFERS, "created", len(created))
@@ -234,15 +238,19 @@ def import_transfers(importer: Importer) -> None:
         except RegistryError as exc:
             refused: set[int] = set()
             for problem in exc.problems:
+                located: Row | None
                 if "row" in problem:  # numbered from 1 in the order given
-                    row = items[problem["row"] - 1][0]
+                    located = items[problem["row"] - 1][0]
                 else:
-                    row = _locate_balance_problem(problem, items)
+                    located = _locate_balance_problem(problem, items)
                 importer.error(
-                    TRANSFERS, row, "amount" if problem.get("rule") else None, problem["message"]
+                    TRANSFERS,
+                    located,
+                    "amount" if problem.get("rule") else None,
+                    problem["message"],
                 )
-                if row is not None:
-                    refused.add(row.number)
+                if located is not None:
+                    refused.add(located.number)
             remaining = [(r, t) for r, t in items if r.number not in refused]
             if len(remaining) == len(items):
                 return
@@ -322,8 +330,10 @@ def import_headcounts(importer: Importer) -> None:
     while items:
         try:
             created = importer.attempt(
-                lambda items=items: staffing_services.headcounts_report_bulk(
-                    rows=[h for _r, h in items], user=importer.user
+                partial(
+                    staffing_services.headcounts_report_bulk,
+                    rows=[h for _r, h in items],
+                    user=importer.user,
                 )
             )
             importer.count(HEADCOUNTS, "created", len(created))
@@ -331,10 +341,10 @@ def import_headcounts(importer: Importer) -> None:
         except RegistryError as exc:
             refused: set[int] = set()
             for problem in exc.problems:
-                row = items[problem["row"] - 1][0] if "row" in problem else None
-                importer.error(HEADCOUNTS, row, None, problem["message"])
-                if row is not None:
-                    refused.add(row.number)
+                located = items[problem["row"] - 1][0] if "row" in problem else None
+                importer.error(HEADCOUNTS, located, None, problem["message"])
+                if located is not None:
+                    refused.add(located.number)
             remaining = [(r, h) for r, h in items if r.number not in refused]
             if len(remaining) == len(items):
                 return

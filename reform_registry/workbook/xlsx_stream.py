@@ -25,8 +25,8 @@ import zipfile
 from collections.abc import Generator, Iterator
 from itertools import islice, product
 from string import ascii_uppercase
-from typing import IO, Any
-from xml.etree.ElementTree import XMLPullParser, fromstring
+from typing import IO, Any, cast
+from xml.etree.ElementTree import Element, XMLPullParser, fromstring
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
@@ -80,7 +80,10 @@ def _shared_strings(book: zipfile.ZipFile, path: str | None) -> list[str]:
     with book.open(path) as handle:
         while chunk := handle.read(CHUNK):
             parser.feed(chunk)
-            for _event, element in parser.read_events():
+            # Only "end" events are asked for, and they always carry an element (the stubs
+            # type every event the parser can give).
+            events = cast("Iterator[tuple[str, Element]]", parser.read_events())
+            for _event, element in events:
                 if element.tag == MAIN + "si":
                     strings.append(_text_of(element))
                     element.clear()
@@ -95,7 +98,9 @@ def _date_styles(book: zipfile.ZipFile, path: str | None) -> set[int]:
     num_fmts = root.find(MAIN + "numFmts")
     if num_fmts is not None:
         for fmt in num_fmts.findall(MAIN + "numFmt"):
-            formats[int(fmt.get("numFmtId"))] = fmt.get("formatCode") or ""
+            number_format = fmt.get("numFmtId")
+            assert number_format is not None  # required by the schema; a file without it fails here
+            formats[int(number_format)] = fmt.get("formatCode") or ""
     dates: set[int] = set()
     xfs = root.find(MAIN + "cellXfs")
     if xfs is not None:
@@ -112,14 +117,18 @@ def sheets(handle: IO[bytes]) -> Iterator[tuple[str, Iterator[tuple[int, list[ob
     workbook_path = "xl/workbook.xml"
     for rel in fromstring(book.read("_rels/.rels")).iter(PACKAGE + "Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
-            workbook_path = _part("", rel.get("Target"))
+            target = rel.get("Target")
+            assert target is not None  # required by the schema; a file without it fails here
+            workbook_path = _part("", target)
     rels_path = posixpath.join(
         posixpath.dirname(workbook_path), "_rels", posixpath.basename(workbook_path) + ".rels"
     )
-    targets: dict[str, str] = {}
+    targets: dict[str | None, str] = {}  # by Id (None: a relationship without one)
     shared_path = styles_path = None
     for rel in fromstring(book.read(rels_path)).iter(PACKAGE + "Relationship"):
-        target = _part(workbook_path, rel.get("Target"))
+        target = rel.get("Target")
+        assert target is not None  # required by the schema; a file without it fails here
+        target = _part(workbook_path, target)
         targets[rel.get("Id")] = target
         kind = rel.get("Type", "")
         if kind.endswith("/sharedStrings"):
@@ -137,7 +146,9 @@ def sheets(handle: IO[bytes]) -> Iterator[tuple[str, Iterator[tuple[int, list[ob
     date_styles = _date_styles(book, styles_path)
     for sheet in root.iter(MAIN + "sheet"):
         target = targets[sheet.get(RELATIONSHIP + "id")]
-        yield sheet.get("name"), _rows(book, target, shared, date_styles, epoch)
+        name = sheet.get("name")
+        assert name is not None  # required by the schema; a file without it fails here
+        yield name, _rows(book, target, shared, date_styles, epoch)
 
 
 def _rows(
