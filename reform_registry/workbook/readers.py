@@ -53,7 +53,7 @@ def read_xlsx(handle: IO[bytes]) -> WorkbookData:
 
 
 # What reading a file that is not a sound .xlsx raises (ParseError is a SyntaxError).
-UNREADABLE = (zipfile.BadZipFile, KeyError, IndexError, ValueError, SyntaxError, OSError)
+UNREADABLE = (zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError, SyntaxError, OSError)
 
 
 def _unreadable(data: WorkbookData, exc: Exception) -> WorkbookData:

@@ -98,9 +98,8 @@ def _date_styles(book: zipfile.ZipFile, path: str | None) -> set[int]:
     num_fmts = root.find(MAIN + "numFmts")
     if num_fmts is not None:
         for fmt in num_fmts.findall(MAIN + "numFmt"):
-            number_format = fmt.get("numFmtId")
-            assert number_format is not None  # required by the schema; a file without it fails here
-            formats[int(number_format)] = fmt.get("formatCode") or ""
+            # Required by the schema: a file without it raises KeyError (read_xlsx catches it).
+            formats[int(fmt.attrib["numFmtId"])] = fmt.get("formatCode") or ""
     dates: set[int] = set()
     xfs = root.find(MAIN + "cellXfs")
     if xfs is not None:
@@ -117,18 +116,14 @@ def sheets(handle: IO[bytes]) -> Iterator[tuple[str, Iterator[tuple[int, list[ob
     workbook_path = "xl/workbook.xml"
     for rel in fromstring(book.read("_rels/.rels")).iter(PACKAGE + "Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
-            target = rel.get("Target")
-            assert target is not None  # required by the schema; a file without it fails here
-            workbook_path = _part("", target)
+            workbook_path = _part("", rel.attrib["Target"])  # required (KeyError otherwise)
     rels_path = posixpath.join(
         posixpath.dirname(workbook_path), "_rels", posixpath.basename(workbook_path) + ".rels"
     )
     targets: dict[str | None, str] = {}  # by Id (None: a relationship without one)
     shared_path = styles_path = None
     for rel in fromstring(book.read(rels_path)).iter(PACKAGE + "Relationship"):
-        target = rel.get("Target")
-        assert target is not None  # required by the schema; a file without it fails here
-        target = _part(workbook_path, target)
+        target = _part(workbook_path, rel.attrib["Target"])  # required (KeyError otherwise)
         targets[rel.get("Id")] = target
         kind = rel.get("Type", "")
         if kind.endswith("/sharedStrings"):
@@ -146,9 +141,7 @@ def sheets(handle: IO[bytes]) -> Iterator[tuple[str, Iterator[tuple[int, list[ob
     date_styles = _date_styles(book, styles_path)
     for sheet in root.iter(MAIN + "sheet"):
         target = targets[sheet.get(RELATIONSHIP + "id")]
-        name = sheet.get("name")
-        assert name is not None  # required by the schema; a file without it fails here
-        yield name, _rows(book, target, shared, date_styles, epoch)
+        yield sheet.attrib["name"], _rows(book, target, shared, date_styles, epoch)
 
 
 def _rows(

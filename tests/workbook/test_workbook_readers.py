@@ -104,6 +104,36 @@ def test_a_broken_sheet_is_reported_not_raised(rows):
     assert "不是有效的 .xlsx 文件" in data.problems[0]["message"]
 
 
+def _rezipped(content: bytes, part: str, old: str, new: str) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as book:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == part:
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            book.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "old", "new"),
+    [
+        ("xl/workbook.xml", 'name="units" ', ""),  # a sheet without its name
+        ("xl/_rels/workbook.xml.rels", 'Target="worksheets/sheet1.xml"', ""),
+        ("xl/styles.xml", 'numFmtId="164" ', ""),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:.*invalid dependency definitions:UserWarning")
+def test_a_workbook_missing_a_required_attribute_is_reported_not_raised(part, old, new):
+    content = _rezipped(one_sheet('<row r="1"><c r="A1"><v>1</v></c></row>'), part, old, new)
+    data = read_xlsx(io.BytesIO(content))
+    assert data.sheets == {}
+    assert len(data.problems) == 1
+    assert "不是有效的 .xlsx 文件" in data.problems[0]["message"]
+
+
 def test_unknown_sheet_and_columns():
     book = Workbook()
     book.active.title = "unitz"
