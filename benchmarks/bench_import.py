@@ -286,7 +286,7 @@ def run(ctx: Context) -> list[dict]:
         timings: list[tuple[float, float]] = []
         cpu: list[float] = []
         report = None
-        for _ in range(max(1, min(ctx.runs, 3))):
+        for _ in range(max(1, min(ctx.runs, 5))):
             _vacuum()
             report, read_s, total_s, cpu_s = _import_rolled_back(path)
             if report.errors:
