@@ -242,6 +242,12 @@ def _plain_values(lookup) -> list | None:
     return list(values)
 
 
+def _all_plain(values: list | tuple) -> bool:
+    """Whether every value is a plain int, or every value a plain str."""
+    kind = type(values[0])
+    return (kind is int or kind is str) and all(type(v) is kind for v in values)
+
+
 def use_arrays_for_long_in_lists() -> None:
     """``field__in=[…]`` with thousands of plain ids or keys (as the set-based services write
     them): the values are not prepared one by one when that changes none of them, and on
@@ -251,17 +257,24 @@ def use_arrays_for_long_in_lists() -> None:
     values unchanged."""
     from django.db.models import lookups
     from django.db.models.fields import related_lookups
+    from django.db.models.sql.query import Query
 
     original = lookups.In.as_sql
     if getattr(original, "uses_arrays", False):
         return
 
+    original_resolve = Query.resolve_lookup_value
+
+    def resolve_lookup_value(self, value, *args, **kwargs):
+        # Plain values hold no expression to resolve: a long list of them is kept as it is.
+        if type(value) is list and len(value) >= ARRAY_IN_THRESHOLD and _all_plain(value):
+            return value
+        return original_resolve(self, value, *args, **kwargs)
+
     def as_sql(self, compiler, connection):
         if connection.vendor == "postgresql" and self.rhs_is_direct_value():
             values = [v for v in self.rhs if v is not None]
-            if len(values) >= ARRAY_IN_THRESHOLD and (
-                all(type(v) is int for v in values) or all(type(v) is str for v in values)
-            ):
+            if len(values) >= ARRAY_IN_THRESHOLD and _all_plain(values):
                 lhs, lhs_params = self.process_lhs(compiler, connection)
                 return f"{lhs} = ANY(%s)", (*lhs_params, values)
         return original(self, compiler, connection)
@@ -274,6 +287,7 @@ def use_arrays_for_long_in_lists() -> None:
         return get_prep_lookup
 
     as_sql.uses_arrays = True  # type: ignore[attr-defined]
+    Query.resolve_lookup_value = resolve_lookup_value  # type: ignore[method-assign]
     lookups.In.as_sql = as_sql  # type: ignore[method-assign]
     lookups.In.get_prep_lookup = preparing(lookups.In.get_prep_lookup)  # type: ignore[method-assign]
     related_lookups.RelatedIn.get_prep_lookup = preparing(  # type: ignore[method-assign]
