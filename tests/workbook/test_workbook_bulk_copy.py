@@ -72,11 +72,14 @@ def test_insert_with_ids_gives_every_instance_its_stored_id(n):
 
 def test_fewer_collections_nests_and_restores_the_collector():
     before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
     with fewer_collections(threshold=12_345):
-        assert gc.get_threshold()[0] == 12_345
-        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (12_345, *before[1:])
         with fewer_collections(threshold=99):
             assert gc.get_threshold()[0] == 12_345  # the outer block decides
         assert gc.get_threshold()[0] == 12_345
     assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == frozen
+    with pytest.raises(RuntimeError), fewer_collections(threshold=777):
+        raise RuntimeError  # an error inside the block restores the pace too
+    assert gc.get_threshold() == before
