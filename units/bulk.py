@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import json
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -19,7 +20,9 @@ from operator import call
 
 from django.db import connection, models
 
-_collecting_less = 0
+_pace_lock = threading.Lock()
+_pace_users = 0
+_pace_before: tuple[int, int, int] = gc.get_threshold()
 
 
 @contextmanager
@@ -27,24 +30,21 @@ def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
     """Bulk work (reading and importing a workbook) allocates hundreds of thousands of objects
     that live until it ends; the cycle collector's default pace (every 700 allocations) then
     spends a tenth of the time walking them. Inside the block it runs every ``threshold``
-    allocations; the pace comes back as it was afterwards (objects a server froze with
-    ``gc.freeze()`` stay frozen). Blocks may nest: the outermost one decides."""
-    global _collecting_less
-    if _collecting_less:
-        _collecting_less += 1
-        try:
-            yield
-        finally:
-            _collecting_less -= 1
-        return
-    before = gc.get_threshold()
-    gc.set_threshold(threshold, *before[1:])
-    _collecting_less = 1
+    allocations; the pace comes back as it was when the last block open (nested, or in another
+    thread) ends. Objects a server froze with ``gc.freeze()`` stay frozen."""
+    global _pace_users, _pace_before
+    with _pace_lock:
+        if _pace_users == 0:
+            _pace_before = gc.get_threshold()
+            gc.set_threshold(threshold, *_pace_before[1:])
+        _pace_users += 1
     try:
         yield
     finally:
-        _collecting_less = 0
-        gc.set_threshold(*before)
+        with _pace_lock:
+            _pace_users -= 1
+            if _pace_users == 0:
+                gc.set_threshold(*_pace_before)
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

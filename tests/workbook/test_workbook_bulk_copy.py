@@ -2,6 +2,7 @@
 
 import datetime as dt
 import gc
+import threading
 
 import pytest
 
@@ -76,10 +77,30 @@ def test_fewer_collections_nests_and_restores_the_collector():
     with fewer_collections(threshold=12_345):
         assert gc.get_threshold() == (12_345, *before[1:])
         with fewer_collections(threshold=99):
-            assert gc.get_threshold()[0] == 12_345  # the outer block decides
+            assert gc.get_threshold()[0] == 12_345  # the first block open decides
         assert gc.get_threshold()[0] == 12_345
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen
     with pytest.raises(RuntimeError), fewer_collections(threshold=777):
         raise RuntimeError  # an error inside the block restores the pace too
+    assert gc.get_threshold() == before
+
+
+def test_fewer_collections_from_two_threads_restores_the_pace_when_both_end():
+    before = gc.get_threshold()
+    first_in, second_done = threading.Event(), threading.Event()
+
+    def first():
+        with fewer_collections(threshold=4_321):
+            first_in.set()
+            second_done.wait(5)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with fewer_collections():
+        assert gc.get_threshold()[0] == 4_321
+    assert gc.get_threshold()[0] == 4_321  # the first thread is still inside
+    second_done.set()
+    thread.join(5)
     assert gc.get_threshold() == before
