@@ -58,7 +58,9 @@ def unit_accounts(unit_ids: Iterable[int], *, create: bool = True) -> dict[int, 
     ids = sorted(set(unit_ids))
     found: dict[int, int] = {}
     for batch in chunked(ids):
-        found.update(Account.objects.filter(unit_id__in=batch).values_list("unit_id", "id"))
+        found.update(
+            Account.objects.filter(unit_id__in=batch).order_by().values_list("unit_id", "id")
+        )
     missing = [uid for uid in ids if uid not in found]
     if missing and create:
         if connection.vendor == "postgresql":  # one statement that returns the new ids
@@ -78,7 +80,9 @@ def unit_accounts(unit_ids: Iterable[int], *, create: bool = True) -> dict[int, 
             )
         # Those made meanwhile by another transaction (or not returned by bulk_create).
         for batch in chunked([uid for uid in missing if uid not in found]):
-            found.update(Account.objects.filter(unit_id__in=batch).values_list("unit_id", "id"))
+            found.update(
+                Account.objects.filter(unit_id__in=batch).order_by().values_list("unit_id", "id")
+            )
     return found
 
 
@@ -134,8 +138,10 @@ def account_short_labels(account_ids: Iterable[int]) -> dict[int, str]:
     """Accounts as written in the workbook: a unit key, ``pool:CODE`` or ``external``."""
     labels: dict[int, str] = {}
     for batch in chunked(sorted(set(account_ids))):
-        for account_id, type_, key, code in Account.objects.filter(id__in=batch).values_list(
-            "id", "type", "unit__key", "jurisdiction__code"
+        for account_id, type_, key, code in (
+            Account.objects.filter(id__in=batch)
+            .order_by()
+            .values_list("id", "type", "unit__key", "jurisdiction__code")
         ):
             labels[account_id] = (
                 key

@@ -209,15 +209,19 @@ def _successor_closure(unit_ids: set[int]) -> set[int]:
     while frontier:
         found: set[int] = set()
         for batch in chunked(sorted(frontier)):
-            events = EventParticipant.objects.filter(
-                role=ParticipantRole.SOURCE,
-                unit_id__in=batch,
-                event__decision__status=DecisionStatus.APPROVED,
-            ).values("event_id")
-            found.update(
+            events = (
                 EventParticipant.objects.filter(
-                    role=ParticipantRole.TARGET, event_id__in=events
-                ).values_list("unit_id", flat=True)
+                    role=ParticipantRole.SOURCE,
+                    unit_id__in=batch,
+                    event__decision__status=DecisionStatus.APPROVED,
+                )
+                .order_by()
+                .values("event_id")
+            )
+            found.update(
+                EventParticipant.objects.filter(role=ParticipantRole.TARGET, event_id__in=events)
+                .order_by()
+                .values_list("unit_id", flat=True)
             )
         frontier = found - closure
         closure |= frontier
@@ -429,7 +433,9 @@ def _sources_with_later_events(unit_ids: Iterable[int], on: dt.date) -> set[int]
                 unit_id__in=batch,
                 event__decision__status=DecisionStatus.APPROVED,
                 event__effective_on__gte=on,
-            ).values_list("unit_id", flat=True)
+            )
+            .order_by()
+            .values_list("unit_id", flat=True)
         )
     return found
 
@@ -448,8 +454,10 @@ def _follow(unit_ids: Iterable[int], on: dt.date) -> set[int]:
 def _unit_ids_of(account_ids: Iterable[int]) -> list[int]:
     found: list[int] = []
     for batch in chunked(sorted(set(account_ids))):
-        found += Account.objects.filter(id__in=batch, type=AccountType.UNIT).values_list(
-            "unit_id", flat=True
+        found += (
+            Account.objects.filter(id__in=batch, type=AccountType.UNIT)
+            .order_by()
+            .values_list("unit_id", flat=True)
         )
     return found
 

@@ -273,8 +273,10 @@ def derive(
     extra = list(extra_decision_ids)
     excluded = set(exclude_decision_ids)
 
-    units_qs = Unit.objects.all()
-    reg_qs = UnitRegistration.objects.all()
+    # No ordering: the steps of a unit are put in order below (and a registration's default
+    # ordering would join the units table for nothing).
+    units_qs = Unit.objects.order_by()
+    reg_qs = UnitRegistration.objects.order_by()
     # The values a step applies: those of the unit it creates, or those of a change or absorb
     # event; other steps apply none (their JSON is not even read).
     applied = Case(
@@ -283,7 +285,9 @@ def derive(
         default=None,
         output_field=JSONField(),
     )
-    part_qs = EventParticipant.objects.filter(approved_filter(extra)).annotate(applied=applied)
+    part_qs = (
+        EventParticipant.objects.filter(approved_filter(extra)).annotate(applied=applied).order_by()
+    )
     ids: list[int] | None = None
     if unit_ids is not None:
         ids = sorted(set(unit_ids))

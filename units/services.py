@@ -206,7 +206,7 @@ def units_register_bulk(
         cleaned.append((row, values))
     existing: set[str] = set()
     for batch in chunked([r.key for r, _v in cleaned]):
-        existing.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
+        existing.update(Unit.objects.filter(key__in=batch).order_by().values_list("key", flat=True))
     for key in sorted(existing):
         problems.append(
             {"unit": key, "column": "key", "message": _("机构标识“%(key)s”已存在。") % {"key": key}}
@@ -636,12 +636,14 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
     wanted_keys = {k for r in rows for k in (*r.sources, *r.targets)}
     units: dict[str, int] = {}  # unit key -> id
     for batch in chunked(sorted(wanted_keys)):
-        units.update(Unit.objects.filter(key__in=batch).values_list("key", "id"))
+        units.update(Unit.objects.filter(key__in=batch).order_by().values_list("key", "id"))
     new_keys = [n.key for r in rows for n in r.new_units]
     created_here = set(new_keys)  # later events of the same call may refer to these units
     taken_units: set[str] = set()
     for batch in chunked(sorted(set(new_keys))):
-        taken_units.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
+        taken_units.update(
+            Unit.objects.filter(key__in=batch).order_by().values_list("key", flat=True)
+        )
     permissions.check_event_scope(
         user,
         units=list(units.values()),
@@ -650,7 +652,9 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
     )
     taken_events: set[str] = set()
     for batch in chunked(sorted({r.key for r in rows})):
-        taken_events.update(Event.objects.filter(key__in=batch).values_list("key", flat=True))
+        taken_events.update(
+            Event.objects.filter(key__in=batch).order_by().values_list("key", flat=True)
+        )
 
     seen_events: set[str] = set()
     seen_units: set[str] = set()

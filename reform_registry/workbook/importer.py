@@ -519,8 +519,8 @@ class Importer:
         stored_birth: dict[str, tuple[str, str, dict]] = {}
         stored_ids: list[int] = []
         for batch in chunked(sorted(set(keys))):
-            for unit_id, key, kind in Unit.objects.filter(key__in=batch).values_list(
-                "id", "key", "kind"
+            for unit_id, key, kind in (
+                Unit.objects.filter(key__in=batch).order_by().values_list("id", "key", "kind")
             ):
                 stored_kind[key] = kind
                 stored_ids.append(unit_id)

@@ -115,7 +115,7 @@ def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]
     codes = sorted(s[5:] for s in spellings if s.startswith("pool:"))
     unit_ids: dict[str, int] = {}
     for batch in chunked(unit_keys):
-        unit_ids.update(Unit.objects.filter(key__in=batch).values_list("key", "id"))
+        unit_ids.update(Unit.objects.filter(key__in=batch).order_by().values_list("key", "id"))
     jurisdiction_ids = dict(Jurisdiction.objects.filter(code__in=codes).values_list("code", "id"))
     by_unit = unit_accounts(unit_ids.values()) if unit_ids else {}
     by_pool = pool_accounts(jurisdiction_ids.values()) if jurisdiction_ids else {}
@@ -124,7 +124,7 @@ def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]
     accounts: dict[str, Account] = {}
     loaded: dict[int, Account] = {}
     for batch in chunked(sorted(set(ids.values()))):
-        loaded.update(Account.objects.in_bulk(batch))
+        loaded.update(Account.objects.order_by().in_bulk(batch))
     for spelling, account_id in ids.items():
         accounts[spelling] = loaded[account_id]
     if "external" in spellings:
