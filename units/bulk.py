@@ -19,6 +19,7 @@ from itertools import islice
 from operator import call
 
 from django.db import connection, models
+from django.db.models.expressions import Col
 
 _pace_lock = threading.Lock()
 _pace_users = 0
@@ -87,11 +88,6 @@ def _converter(field: models.Field):
         return "\\N" if prepared is None else str(prepared).translate(_ESCAPES)
 
     return text
-
-
-def _text(field: models.Field, value: object) -> str:
-    """The COPY text of one value of a field."""
-    return _converter(field)(value)
 
 
 def _concrete_field(model: type[models.Model], name: str) -> models.Field:
@@ -218,12 +214,16 @@ _INTEGER_COLUMNS = {
 _TEXT_COLUMNS = {"CharField", "TextField", "SlugField"}
 
 
+def _all_plain(values: list | tuple) -> bool:
+    """Whether every value is a plain int, or every value a plain str."""
+    kind = type(values[0])
+    return (kind is int or kind is str) and all(type(v) is kind for v in values)
+
+
 def _plain_values(lookup) -> list | None:
     """The values of a long ``__in`` list when they are plain ints on an integer column (a
     foreign key's target included) or plain strs on a text column: for those, preparing each
     value for the database gives it back unchanged, so it need not be done one by one."""
-    from django.db.models.expressions import Col
-
     values = lookup.rhs
     if not isinstance(values, list | tuple | set | frozenset) or len(values) < ARRAY_IN_THRESHOLD:
         return None
@@ -235,15 +235,10 @@ def _plain_values(lookup) -> list | None:
         field = path[-1].target_fields[-1]
     kind = field.get_internal_type()
     wanted = int if kind in _INTEGER_COLUMNS else str if kind in _TEXT_COLUMNS else None
-    if wanted is None or not all(type(v) is wanted for v in values):
+    values = list(values)
+    if wanted is None or type(values[0]) is not wanted or not _all_plain(values):
         return None
-    return list(values)
-
-
-def _all_plain(values: list | tuple) -> bool:
-    """Whether every value is a plain int, or every value a plain str."""
-    kind = type(values[0])
-    return (kind is int or kind is str) and all(type(v) is kind for v in values)
+    return values
 
 
 def use_arrays_for_long_in_lists() -> None:
