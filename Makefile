@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test lint bench schema clean
+.PHONY: install test-tools run demo test lint bench schema clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# What the suite needs beyond the virtual environment: Debian's Chromium for the browser tests.
+test-tools:
+	@sh scripts/ensure-chromium
 
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -27,7 +31,7 @@ demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo
 
-test: install
+test: install test-tools
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install

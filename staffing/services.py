@@ -1131,7 +1131,7 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
     )
     if locked.status != CampaignStatus.PREVIEW:
         raise RegistryError(
-            _("收回行动已%(status)s，不能再执行。") % {"status": locked.get_status_display()}
+            _("收回行动的状态为“%(status)s”，不能再执行。") % {"status": locked.get_status_display()}
         )
     if locked.decision.status != DecisionStatus.APPROVED:
         raise RegistryError(

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.admin.conftest import PASSWORD, World, ensure_role_groups
 from units.models import Decision, Unit, UnitVersion
@@ -26,20 +25,12 @@ def browser_world(transactional_db, settings):
 
 
 @pytest.fixture
-def page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        # ORM calls made while Playwright runs get their own connection; close it here.
-        connections.close_all()
-        context.close()
-        browser.close()
+def page(browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
 
 
 def log_in(page: Page, base: str, username: str) -> None:

@@ -1,20 +1,19 @@
 """The pages for officials in headless Chromium, on the demo of the Baotou reform."""
 
-import os
 import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
+from tests.browser.conftest import shot
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "official-browser-2021"
-SHOTS = os.environ.get("PAGES_SCREENSHOTS")  # a folder to save screenshots of each page into
 
 
 @pytest.fixture
@@ -25,23 +24,6 @@ def demo(transactional_db):
         Permission.objects.get(content_type__app_label="units", codename="view_unit")
     )
     return user
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
 def log_in(browser, live_server, next_path):
