@@ -19,7 +19,7 @@ from units.exceptions import RegistryError
 from .models import ImportBatch
 from .workbook.format import SHEETS
 from .workbook.importer import describe_error
-from .workbook.services import MAX_UPLOAD_BYTES, import_batch_apply, import_batch_check
+from .workbook.services import import_batch_apply, import_batch_check, upload_check
 
 
 class UploadForm(forms.Form):
@@ -33,10 +33,11 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("只能上传 .xlsx 工作簿。"))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("文件太大（上限 50 MB）。"))
+        try:
+            upload_check(filename=upload.name, size=upload.size, handle=upload)
+        except RegistryError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        upload.seek(0)
         return upload
 
 

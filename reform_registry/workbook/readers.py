@@ -57,9 +57,11 @@ UNREADABLE = (zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError, S
 
 
 def _unreadable(data: WorkbookData, exc: Exception) -> WorkbookData:
-    data.problems.append(
-        {"message": _("无法读取工作簿（不是有效的 .xlsx 文件）：%(error)s") % {"error": exc}}
-    )
+    if isinstance(exc, zipfile.BadZipFile):
+        message = _("该文件不是 .xlsx 工作簿（也不是 CSV 文件夹），不是有效的 .xlsx 文件。")
+    else:
+        message = _("工作簿已损坏，无法读取（不是有效的 .xlsx 文件）。")
+    data.problems.append({"message": message})
     return data
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+import zipfile
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,13 +35,24 @@ def _run(batch: ImportBatch, *, dry_run: bool, user: Any) -> ImportReport:
     return report
 
 
+def upload_check(*, filename: str, size: int, handle: IO[bytes]) -> None:
+    """Refuse an upload that is not an ``.xlsx`` workbook of an acceptable size (checked
+    before the file is read whole)."""
+    if not filename.lower().endswith(".xlsx"):
+        raise RegistryError(_("只能上传 .xlsx 工作簿。"))
+    if size > MAX_UPLOAD_BYTES:
+        raise RegistryError(_("文件太大（上限 50 MB）。"))
+    if not zipfile.is_zipfile(handle):
+        raise RegistryError(
+            _("文件 %(name)s 不是 .xlsx 工作簿：请上传用 Excel 或 WPS 保存的 .xlsx 文件。")
+            % {"name": filename}
+        )
+
+
 @transaction.atomic
 def import_batch_check(*, filename: str, content: bytes, user: Any = None) -> ImportBatch:
     """Store an uploaded workbook and check it with a dry run (nothing of it is imported)."""
-    if not filename.lower().endswith(".xlsx"):
-        raise RegistryError(_("只能上传 .xlsx 工作簿。"))
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise RegistryError(_("文件太大（上限 50 MB）。"))
+    upload_check(filename=filename, size=len(content), handle=io.BytesIO(content))
     batch = ImportBatch(
         filename=filename[:255],
         content=content,

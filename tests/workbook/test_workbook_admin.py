@@ -117,10 +117,26 @@ def test_not_an_xlsx(admin_client_user):
     response = upload(client, b"code,name\n", name="x.csv")
     assert response.status_code == 200
     assert ".xlsx" in response.content.decode()
-    response = upload(client, b"not a zip", name="x.xlsx")
-    batch = ImportBatch.objects.get()
-    assert batch.status == "refused"
-    assert "xlsx" in batch.report["errors"][0]["message"]
+    # A renamed text file is refused in the interface's language, and nothing is stored.
+    entries = AuditEntry.objects.count()
+    response = upload(client, b"code,name\n150200,\xe5\x8c\x85\xe5\xa4\xb4\n", name="x.xlsx")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "文件 x.xlsx 不是 .xlsx 工作簿" in html
+    assert "File is not a zip file" not in html
+    assert not ImportBatch.objects.exists()
+    assert AuditEntry.objects.count() == entries
+
+
+def test_a_renamed_text_file_read_as_a_workbook_says_so_in_chinese(tmp_path):
+    from reform_registry.workbook.readers import read_workbook
+
+    path = tmp_path / "registry.xlsx"
+    path.write_text("key,name\n", encoding="utf-8")
+    problems = read_workbook(path).problems
+    assert [p["message"] for p in problems] == [
+        "该文件不是 .xlsx 工作簿（也不是 CSV 文件夹），不是有效的 .xlsx 文件。"
+    ]
 
 
 def test_a_clerk_cannot_approve_through_a_workbook(client, workbook_bytes):
