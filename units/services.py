@@ -283,7 +283,7 @@ def _lock_draft(decision: Decision, revision: int | None = None) -> Decision:
     locked = Decision.objects.select_for_update().get(pk=decision.pk)
     if locked.status != DecisionStatus.DRAFT:
         raise _refuse(
-            _("决定 %(number)s 已%(status)s，不能再修改。")
+            _("决定 %(number)s 的状态为“%(status)s”，不能再修改。")
             % {"number": locked.number, "status": locked.get_status_display()}
         )
     if revision is not None and locked.revision != revision:
@@ -677,7 +677,7 @@ def events_create_bulk(*, rows: Sequence[EventInput], user: Any = None) -> list[
             status = decision.get_status_display() if decision else _("已删除")
             bad(
                 key,
-                _("决定 %(number)s 已%(status)s，不能再添加事项。")
+                _("决定 %(number)s 的状态为“%(status)s”，不能再添加事项。")
                 % {"number": row.decision.number, "status": status},
                 column="decision",
             )
@@ -1079,7 +1079,7 @@ def decisions_approve(
     for d in locked:
         if d.status != DecisionStatus.DRAFT:
             raise _refuse(
-                _("决定 %(number)s 已%(status)s，不能再批准。")
+                _("决定 %(number)s 的状态为“%(status)s”，不能再批准。")
                 % {"number": d.number, "status": d.get_status_display()},
                 decision=d.number,
             )

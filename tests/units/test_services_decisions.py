@@ -105,8 +105,11 @@ def test_only_drafts_can_change(reg, status):
         lambda: services.event_delete(event=event),
     ]
     for attempt in attempts:
-        with pytest.raises(RegistryError, match=decision.number):
+        with pytest.raises(RegistryError, match=decision.number) as refused:
             attempt()
+        # The status reads once: "已批准", never "已已批准".
+        label = {"approved": "已批准", "revoked": "已撤回"}[status]
+        assert f"“{label}”" in refused.value.message and "已已" not in refused.value.message
     assert reg.snapshot() == before
 
 
