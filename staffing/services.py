@@ -294,11 +294,13 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
             .values_list("event_id", "unit_id", "role")
         ):
             (sources if role == ParticipantRole.SOURCE else targets)[event_id].append(unit_id)
+    # Explicit allocations (out of a source) replace the default of their kind; the funding of
+    # a target from a pool or from external adds to what the sources bring.
     explicit: set[tuple[int, str]] = set()
     for batch in chunked(ids):
         explicit.update(
             Transfer.objects.counted()
-            .filter(event_id__in=batch, derived=False)
+            .filter(event_id__in=batch, derived=False, from_account__type=AccountType.UNIT)
             .values_list("event_id", "kind")
             .distinct()
         )
@@ -507,48 +509,123 @@ def _check_transfer_input(
     return number
 
 
-def _check_transfer_authority(
+# DESIGN §3: the reasons of an event's funding of its targets from the pool or from external.
+FUNDING_REASONS = frozenset(
+    {TransferReason.ESTABLISH, TransferReason.REALLOCATION, TransferReason.GRANT}
+)
+
+
+@dataclass(frozen=True)
+class EventParties:
+    """The units of an event a transfer may move quotas between (unit ids)."""
+
+    sources: frozenset[int] = frozenset()
+    targets: frozenset[int] = frozenset()
+
+
+def _event_parties(event_ids: Iterable[int]) -> dict[int, EventParties]:
+    roles: dict[int, dict[str, set[int]]] = defaultdict(lambda: {"source": set(), "target": set()})
+    for batch in chunked(sorted(set(event_ids))):
+        for event_id, unit_id, role in (
+            EventParticipant.objects.filter(event_id__in=batch)
+            .order_by()
+            .values_list("event_id", "unit_id", "role")
+        ):
+            roles[event_id][role].add(unit_id)
+    return {
+        event_id: EventParties(frozenset(r["source"]), frozenset(r["target"]))
+        for event_id, r in roles.items()
+    }
+
+
+def _check_event_transfer(
     *,
-    decision: Decision,
-    event: Event | None,
+    event: Event,
     date: dt.date,
     from_account: Account,
-    source_ids: set[int],
-) -> bool:
+    to_account: Account,
+    reason: str,
+    parties: EventParties,
+    labels: dict[int, str],
+) -> None:
+    """An explicit transfer of an event, on its effective date, either (a) allocates a
+    source's quotas to a target or to a pool, or (b) funds a target from a pool or from
+    ``external`` with the reason ``establish``, ``reallocation`` or ``grant``. Anything else is
+    refused with the rule it breaks (the problem's ``column`` names the field at fault)."""
+    values = {
+        "event": event.key,
+        "from": labels.get(from_account.pk, str(from_account.pk)),
+        "to": labels.get(to_account.pk, str(to_account.pk)),
+        "reason": reason,
+        "reasons": ", ".join(sorted(FUNDING_REASONS)),
+        "on": event.effective_on.isoformat(),
+        "date": date.isoformat(),
+    }
+    if date != event.effective_on:
+        raise RegistryError(
+            _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。") % values,
+            event=event.key,
+            date=values["date"],
+            column="date",
+        )
+    to_target = to_account.unit_id is not None and to_account.unit_id in parties.targets
+    if from_account.unit_id is not None and from_account.unit_id in parties.sources:
+        if to_target or to_account.type == AccountType.POOL:
+            return  # (a) an allocation
+        raise RegistryError(
+            _(
+                "事项 %(event)s 从来源机构 %(from)s 转出的编制只能转入该事项的目标机构或编制周转池，%(to)s 两者都不是。"
+            )
+            % values,
+            event=event.key,
+            column="to",
+        )
+    if from_account.type not in (AccountType.POOL, AccountType.EXTERNAL):
+        raise RegistryError(
+            _(
+                "事项 %(event)s 的划转只能从该事项的来源机构（分配编制）或从编制周转池、external（为目标机构核拨编制）转出，%(from)s 两者都不是。"
+            )
+            % values,
+            event=event.key,
+            column="from",
+        )
+    if not to_target:
+        raise RegistryError(
+            _("事项 %(event)s 从 %(from)s 核拨的编制只能转入该事项的目标机构，%(to)s 不是。")
+            % values,
+            event=event.key,
+            column="to",
+        )
+    if reason not in FUNDING_REASONS:
+        raise RegistryError(
+            _(
+                "事项 %(event)s 从 %(from)s 为目标机构核拨编制，事由应为 %(reasons)s 之一，而不是 %(reason)s。"
+            )
+            % values,
+            event=event.key,
+            column="reason",
+        )
+
+
+def _check_transfer_authority(*, decision: Decision, event: Event | None) -> bool:
     """The decision (and event) authorising a transfer; returns whether it is planned (an
-    explicit allocation of an event whose decision is not approved yet)."""
-    planned = False
+    explicit transfer of an event whose decision is not approved yet)."""
     if event is not None:
         if event.decision_id != decision.pk:
             raise RegistryError(
                 _("事项 %(event)s 属于决定 %(d1)s，不属于 %(d2)s。")
                 % {"event": event.key, "d1": event.decision.number, "d2": decision.number},
                 event=event.key,
+                column="event",
             )
-        if date != event.effective_on:
-            raise RegistryError(
-                _("事项 %(event)s 的划转日期应为其生效日期 %(on)s，而不是 %(date)s。")
-                % {
-                    "event": event.key,
-                    "on": event.effective_on.isoformat(),
-                    "date": date.isoformat(),
-                },
-                event=event.key,
-                date=date.isoformat(),
-            )
-        if from_account.unit_id not in source_ids:
-            raise RegistryError(
-                _("事项 %(event)s 的划转必须从该事项的来源机构转出。") % {"event": event.key},
-                event=event.key,
-            )
-        planned = decision.status != DecisionStatus.APPROVED
-    elif decision.status != DecisionStatus.APPROVED:
+        return decision.status != DecisionStatus.APPROVED
+    if decision.status != DecisionStatus.APPROVED:
         raise RegistryError(
             _("决定 %(number)s 尚未批准（%(status)s），不能据此划转编制。")
             % {"number": decision.number, "status": decision.get_status_display()},
             decision=decision.number,
         )
-    return planned
+    return False
 
 
 @dataclass
@@ -573,9 +650,10 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
     touched. Any problem refuses them all (the problems name the row, unit, date and amount).
 
     Without an event a row's decision must be approved. With an event, the row is an explicit
-    allocation of that event (it replaces the event's default for its kind): dated on the
-    event's date, out of one of its sources, and stored as planned until the event's decision
-    is approved.
+    transfer of that event, dated on the event's date and stored as planned until the event's
+    decision is approved: an allocation out of one of its sources into a target or a pool (it
+    replaces the event's default for its kind), or the funding of a target from a pool or from
+    ``external`` (see ``_check_event_transfer``).
     """
     accounts_of_rows = [a for r in rows for a in (r.from_account, r.to_account) if a is not None]
     _authorize(
@@ -590,11 +668,9 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
     }
     event_ids = {r.event.pk for r in rows if r.event is not None}
     events = {e.pk: e for e in Event.objects.filter(pk__in=event_ids).select_related("decision")}
-    sources: dict[int, set[int]] = defaultdict(set)
-    for event_id, unit_id in EventParticipant.objects.filter(
-        event_id__in=event_ids, role=ParticipantRole.SOURCE
-    ).values_list("event_id", "unit_id"):
-        sources[event_id].add(unit_id)
+    parties = _event_parties(event_ids) if event_ids else {}
+    # Accounts as the workbook writes them: for the messages and the audit trail.
+    labels = account_short_labels({a.pk for a in accounts_of_rows})
     prepared: list[Transfer] = []
     for index, row in enumerate(rows, start=1):
         try:
@@ -612,13 +688,17 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
                 raise RegistryError(_("每笔划转都必须有依据文件（决定）。"))
             decision = decisions[row.decision.pk]
             event = events[row.event.pk] if row.event is not None else None
-            planned = _check_transfer_authority(
-                decision=decision,
-                event=event,
-                date=row.date,
-                from_account=from_account,
-                source_ids=sources.get(event.pk, set()) if event else set(),
-            )
+            planned = _check_transfer_authority(decision=decision, event=event)
+            if event is not None:
+                _check_event_transfer(
+                    event=event,
+                    date=row.date,
+                    from_account=from_account,
+                    to_account=to_account,
+                    reason=row.reason,
+                    parties=parties.get(event.pk, EventParties()),
+                    labels=labels,
+                )
         except RegistryError as exc:
             problems += [{**p, "row": index} for p in exc.problems]
             continue
@@ -654,9 +734,6 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
         touched = {t.from_account_id for t in counted} | {t.to_account_id for t in counted}
         touched |= _follow(_unit_ids_of(touched), since)
         _raise_ledger_problems(ledger_problems(sorted(touched), since=since))
-    labels = account_short_labels(
-        {t.from_account_id for t in created} | {t.to_account_id for t in created}
-    )
     numbers = {pk: d.number for pk, d in decisions.items()}
     keys = {pk: e.key for pk, e in events.items()}
     audit.record_many("create", [(t, None, _snapshot(t, labels, numbers, keys)) for t in created])
@@ -1131,7 +1208,8 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
     )
     if locked.status != CampaignStatus.PREVIEW:
         raise RegistryError(
-            _("收回行动的状态为“%(status)s”，不能再执行。") % {"status": locked.get_status_display()}
+            _("收回行动的状态为“%(status)s”，不能再执行。")
+            % {"status": locked.get_status_display()}
         )
     if locked.decision.status != DecisionStatus.APPROVED:
         raise RegistryError(

@@ -246,7 +246,7 @@ def import_transfers(importer: Importer) -> None:
                 importer.error(
                     TRANSFERS,
                     located,
-                    "amount" if problem.get("rule") else None,
+                    problem.get("column") or ("amount" if problem.get("rule") else None),
                     problem["message"],
                 )
                 if located is not None:

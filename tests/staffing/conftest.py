@@ -61,14 +61,28 @@ class Ledger:
             reason="grant",
         )
 
-    def move(self, source, target, amount, *, on, kind="institution", reason="reallocation"):
+    def move(
+        self,
+        source,
+        target,
+        amount,
+        *,
+        on,
+        kind="institution",
+        reason="reallocation",
+        decision=None,
+        event=None,
+    ):
+        """A transfer between two accounts (under a new approved decision unless one is given,
+        with the event whose explicit transfer it is)."""
         return transfer_post(
             date=on,
             kind=kind,
             amount=amount,
             from_account=source,
             to_account=target,
-            decision=self.decision(),
+            decision=decision or self.decision(),
+            event=event,
             reason=reason,
         )
 
