@@ -3,7 +3,9 @@ accounts it moves quotas between (in id order, so two writes cannot overdraw one
 checks the invariants before it returns: no unit or pool balance negative on any date from the
 write's date on, a unit holds nothing before it starts or after it ends, and — by double entry —
 the sum of all balances is zero. A refusal raises ``RegistryError`` naming the unit, the date and
-the amount; the transaction then writes nothing.
+the amount; the transaction then writes nothing. Writes that are only consistent together (a
+workbook's approvals and the grants that fund what they move) check them once, at the end of a
+``ledger_checks_deferred`` block.
 
 Default transfers of events (merge/absorb to the target, abolish/transform to the pool) are
 derived like versions: ``ledger_rederive`` recomputes them whenever the events or the earlier
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -164,6 +168,65 @@ def _raise_ledger_problems(rows: list[dict], extra: list[dict] | None = None) ->
             % {"n": len(problems), "first": first}
         )
         raise RegistryError(message, problems=problems)
+
+
+@dataclass
+class _DeferredCheck:
+    """The accounts whose invariants wait for the end of a ``ledger_checks_deferred`` block."""
+
+    accounts: set[int] = field(default_factory=set)
+    everything: bool = False
+    since: dt.date | None = dt.date.max  # None: from the first transfer on
+
+    def add(self, accounts: Iterable[int] | None, since: dt.date | None) -> None:
+        if accounts is None:
+            self.everything = True
+        else:
+            self.accounts.update(accounts)
+        self.since = None if since is None or self.since is None else min(self.since, since)
+
+
+_deferred: ContextVar[_DeferredCheck | None] = ContextVar("ledger_checks", default=None)
+
+
+@contextmanager
+def ledger_checks_deferred() -> Iterator[None]:
+    """Check the ledger's invariants once, at the end of a block of writes, instead of after
+    each write: for writes that are only consistent together, such as a workbook whose
+    approvals count allocations out of sources that its later transfers fund. The writes are
+    the same; problems other than balances (a split without allocation) still refuse the write
+    that finds them. Use inside a transaction, and roll it back when the block raises
+    ``RegistryError`` (at its end, naming every problem as each write would have)."""
+    if _deferred.get() is not None:  # an enclosing block checks
+        yield
+        return
+    pending = _DeferredCheck()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if pending.everything or pending.accounts:
+        accounts = None if pending.everything else sorted(pending.accounts)
+        _raise_ledger_problems(ledger_problems(accounts, since=pending.since))
+
+
+def _check_ledger(
+    accounts: Iterable[int] | None,
+    *,
+    since: dt.date | None = None,
+    extra: list[dict] | None = None,
+) -> None:
+    """Refuse a write that breaks the invariants on these accounts (every one when ``None``)
+    from a date on, or that found the ``extra`` problems; inside ``ledger_checks_deferred``
+    the balances are checked at the end of the block."""
+    pending = _deferred.get()
+    if pending is None:
+        rows = ledger_problems(None if accounts is None else sorted(accounts), since=since)
+        _raise_ledger_problems(rows, extra)
+        return
+    _raise_ledger_problems([], extra)
+    pending.add(accounts, since)
 
 
 def _lock(account_ids: Iterable[int]) -> None:
@@ -733,7 +796,7 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
         since = min(t.date for t in counted)
         touched = {t.from_account_id for t in counted} | {t.to_account_id for t in counted}
         touched |= _follow(_unit_ids_of(touched), since)
-        _raise_ledger_problems(ledger_problems(sorted(touched), since=since))
+        _check_ledger(touched, since=since)
     numbers = {pk: d.number for pk, d in decisions.items()}
     keys = {pk: e.key for pk, e in events.items()}
     audit.record_many("create", [(t, None, _snapshot(t, labels, numbers, keys)) for t in created])
@@ -832,7 +895,7 @@ def transfer_reverse(
     )
     touched = {original.from_account_id, original.to_account_id}
     touched |= _follow(_unit_ids_of(touched), on)
-    _raise_ledger_problems(ledger_problems(sorted(touched), since=on))
+    _check_ledger(touched, since=on)
     audit.record("create", reversal, after=transfer_snapshot(reversal))
     return reversal
 
@@ -1036,8 +1099,7 @@ def ledger_follow_registry(
         ).values_list("from_account_id", "to_account_id")
         for pair in explicit_accounts:
             touched.update(pair)
-    rows = ledger_problems(None if ids is None else sorted(touched))
-    _raise_ledger_problems(rows, problems)
+    _check_ledger(None if ids is None else touched, extra=problems)
     audit.record_summary(
         "rederive",
         "staffing.transfer",
@@ -1255,9 +1317,9 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
     )
     touched = _follow({line.unit_id for line in plan.lines}, locked.on)
     checked = [pool_id, *{plan.accounts[line.unit_id] for line in plan.lines}]
-    _raise_ledger_problems(ledger_problems(checked, since=locked.on))
+    _check_ledger(checked, since=locked.on)
     if touched:
-        _raise_ledger_problems(ledger_problems(sorted(touched)))
+        _check_ledger(touched)
     locked.status = CampaignStatus.APPLIED
     locked.applied_at = timezone.now()
     locked.save(update_fields=["status", "applied_at", "total"])
@@ -1295,9 +1357,9 @@ def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> Recover
     _lock(unit_accounts_ids | pool_ids)
     _insert_campaign_reversals(locked)
     touched = _follow(_unit_ids_of(unit_accounts_ids), locked.on)
-    _raise_ledger_problems(ledger_problems(sorted(unit_accounts_ids | pool_ids), since=locked.on))
+    _check_ledger(unit_accounts_ids | pool_ids, since=locked.on)
     if touched:
-        _raise_ledger_problems(ledger_problems(sorted(touched)))
+        _check_ledger(touched)
     locked.status = CampaignStatus.REVERSED
     locked.reversed_at = timezone.now()
     locked.save(update_fields=["status", "reversed_at"])
@@ -1315,6 +1377,7 @@ __all__ = [
     "campaign_preview",
     "campaign_reverse",
     "headcount_report",
+    "ledger_checks_deferred",
     "ledger_follow_registry",
     "ledger_rederive",
     "transfer_post",

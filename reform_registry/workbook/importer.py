@@ -8,11 +8,15 @@ contradict a stored one are errors) and hands everything new to the services of 
 1. jurisdictions (parents first) and decisions (drafts), then caps;
 2. units with ``established_on``: ``units_register_bulk`` (derivation deferred);
 3. events, with the units they create (``established_by``): ``events_create_bulk``;
-4. approved decisions: ``decisions_approve``, re-deriving every touched or registered unit in
-   one pass, whatever the order of dates in the workbook; revoked decisions are stored with
-   their events and recorded as revoked (``decision_record_revoked``): their events never
-   apply, whatever later history contradicts them;
-5. quota transfers and headcounts (``staffing_sheets``).
+4. the explicit quota transfers of those events (allocations, the funding of new units), on
+   the drafts: planned, as a clerk enters them (``transfers_post_bulk``);
+5. approved decisions: ``decisions_approve``, re-deriving every touched or registered unit in
+   one pass, whatever the order of dates in the workbook, and counting the planned transfers;
+   revoked decisions are stored with their events and recorded as revoked
+   (``decision_record_revoked``): their events never apply, whatever later history
+   contradicts them;
+6. the other quota transfers, then headcounts (``staffing_sheets``). The ledger's invariants
+   are checked once, over steps 4–6, when every transfer is in.
 
 When a service refuses rows, the refused rows are reported and the service is called again
 without them, so that one import lists every problem, not just the first. Any problem rolls the
@@ -280,8 +284,12 @@ class Importer:
         self.import_caps()
         self.import_units()
         self.import_events()
-        self.apply_decisions()
-        staffing_sheets.import_sheets(self)
+        transfers = staffing_sheets.Transfers(self)
+        with transfers.checked_together():
+            transfers.post_on_drafts()  # planned: the approval counts them
+            self.apply_decisions()
+            transfers.post_others()
+        staffing_sheets.import_headcounts(self)
 
     def rows(self, name: str) -> list[Row]:
         sheet = self.sheets.get(name)

@@ -1,6 +1,12 @@
 """The staffing sheets of the workbook: ``quota_transfers`` and ``headcounts``, through the
 services of ``staffing`` (``transfers_post_bulk``, ``headcount_report``).
 
+Transfers go in around the approvals (``Transfers``): the explicit transfers of the events of
+the workbook's own decisions first, on the drafts (planned, as a clerk enters them, so that the
+approval counts them), then the others. The ledger's invariants are checked once, when every
+transfer is in: an approval may count an allocation out of a source that a grant of the same
+workbook funds.
+
 Only facts are exported: explicit transfers (grants, explicit allocations of events, campaign
 recoveries and pre-collections, reallocations, returns, reversals). Default transfers of events
 are derived (``Transfer.derived``) and are derived again by the import.
@@ -9,6 +15,8 @@ are derived (``Transfer.derived``) and are derived again by the import.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -103,9 +111,39 @@ def _signature(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def import_sheets(importer: Importer) -> None:
-    import_transfers(importer)
-    import_headcounts(importer)
+class Transfers:
+    """The rows of ``quota_transfers`` in the two steps of an import (see ``Importer.run``)."""
+
+    def __init__(self, importer: Importer):
+        self.importer = importer
+        drafts = importer.new_decision_status  # decisions the import stores, drafts until approved
+        self.on_drafts: list[Row] = []
+        self.others: list[Row] = []
+        for row in importer.rows(TRANSFERS):
+            on_draft = bool(row.get("event")) and row.get("decision") in drafts
+            (self.on_drafts if on_draft else self.others).append(row)
+        self.posted: list[tuple[Row, staffing_services.TransferInput]] = []
+
+    def post_on_drafts(self) -> None:
+        """The explicit transfers of the events of the decisions this import stores."""
+        self.posted += import_transfers(self.importer, self.on_drafts)
+
+    def post_others(self) -> None:
+        """Every other transfer (after the approvals: they need the registry applied)."""
+        self.posted += import_transfers(self.importer, self.others)
+
+    @contextmanager
+    def checked_together(self) -> Iterator[None]:
+        """Check the ledger once at the end of the block; report its problems on the rows."""
+        try:
+            with staffing_services.ledger_checks_deferred():
+                yield
+        except RegistryError as exc:
+            for problem in exc.problems:
+                located = _locate_balance_problem(problem, self.posted)
+                self.importer.error(
+                    TRANSFERS, located, "amount" if located else None, problem["message"]
+                )
 
 
 def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]:
@@ -132,10 +170,13 @@ def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]
     return accounts
 
 
-def import_transfers(importer: Importer) -> None:
-    rows = importer.rows(TRANSFERS)
+def import_transfers(
+    importer: Importer, rows: list[Row]
+) -> list[tuple[Row, staffing_services.TransferInput]]:
+    """Post these rows of ``quota_transfers``; returns those posted (identical stored rows are
+    skipped, refused rows reported)."""
     if not rows:
-        return
+        return []
     importer.load_decisions(r.get("decision") for r in rows)
     event_keys = sorted({r.get("event") for r in rows if r.get("event")})
     events: dict[str, Event] = {}
@@ -223,7 +264,7 @@ def import_transfers(importer: Importer) -> None:
             )
         )
     if importer.registry_refused:
-        return  # the ledger's checks need the registry the workbook describes
+        return []  # the ledger's checks need the registry the workbook describes
     while items:
         try:
             created = importer.attempt(
@@ -234,7 +275,7 @@ def import_transfers(importer: Importer) -> None:
                 )
             )
             importer.count(TRANSFERS, "created", len(created))
-            return
+            return items
         except RegistryError as exc:
             refused: set[int] = set()
             for problem in exc.problems:
@@ -253,8 +294,9 @@ def import_transfers(importer: Importer) -> None:
                     refused.add(located.number)
             remaining = [(r, t) for r, t in items if r.number not in refused]
             if len(remaining) == len(items):
-                return
+                return []
             items = remaining
+    return []
 
 
 def _locate_balance_problem(

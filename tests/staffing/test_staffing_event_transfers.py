@@ -1,15 +1,17 @@
 """An event's explicit transfers (DESIGN §3): on its effective date, (a) a source's quotas to a
 target or to a pool, or (b) a target funded from a pool or from external (reasons establish,
 reallocation, grant). Planned on the draft, they count from the approval; anything else is
-refused with the rule it breaks."""
+refused with the rule it breaks. And the ledger's checks deferred to the end of a block."""
 
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from staffing.ledger import external_account
 from staffing.models import Transfer
 from staffing.selectors import balance, ledger_total, unit_balances
+from staffing.services import ledger_checks_deferred
 from units import services as unit_services
 from units.exceptions import RegistryError
 from units.models import Unit
@@ -151,3 +153,28 @@ def test_the_same_rules_hold_once_the_decision_is_approved(ledger, absorb):
     assert not counted.planned and held(accounts["t"].unit) == 12
     with pytest.raises(RegistryError, match="而不是 reform"):
         post(ledger, decision, event, accounts["pool"], accounts["t"], reason="reform")
+
+
+def test_checks_deferred_to_the_end_of_a_block_see_every_write_of_it(ledger, absorb):
+    """The approval counts an allocation out of a source that a later grant of the same block
+    funds: consistent together, though not write by write."""
+    decision, event, accounts = absorb
+    post(ledger, decision, event, accounts["a"], accounts["t"], 8, reason="reform")
+    with pytest.raises(RegistryError, match="余额将为 -3"):
+        unit_services.decision_approve(decision=decision)
+    with transaction.atomic(), ledger_checks_deferred():
+        unit_services.decision_approve(decision=decision)
+        ledger.grant(accounts["a"].unit, 3)
+    assert held(accounts["t"].unit) == 13 and held(accounts["a"].unit, on=BEFORE) == 8
+
+
+def test_a_deferred_check_refuses_at_the_end_of_the_block(ledger, absorb):
+    decision, event, accounts = absorb
+    post(ledger, decision, event, accounts["a"], accounts["t"], 8, reason="reform")
+    refused = pytest.raises(RegistryError, match="余额将为 -2")
+    with refused, transaction.atomic(), ledger_checks_deferred():
+        unit_services.decision_approve(decision=decision)
+        ledger.grant(accounts["a"].unit, 1)  # not enough: still short of 2
+    decision.refresh_from_db()
+    assert decision.status == "draft"
+    assert held(accounts["a"].unit) == 5 and held(accounts["t"].unit) == 5
