@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from staffing.choices import QuotaKindCode
 from staffing.selectors import PoolInflow, pool_inflow
@@ -201,6 +202,17 @@ def drafts_for_preview(*, after: dt.date) -> list[Decision]:
         .distinct()
         .order_by("issued_on", "number")
     )
+
+
+def reform_period_problem(*, before: dt.date, after: dt.date) -> str | None:
+    """What is wrong with the two dates of a reform, or None: the baseline comes strictly
+    before the date after the reform (the page and the API both ask here)."""
+    if before < after:
+        return None
+    return _("基准日期 %(before)s 应早于改革后日期 %(after)s。") % {
+        "before": before.isoformat(),
+        "after": after.isoformat(),
+    }
 
 
 def reform_summary(

@@ -121,11 +121,9 @@ def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
     code = params.choice("jurisdiction", codes, label=_("行政区划"), default=default)
     before = params.date("before", DEMO_BEFORE, label=_("基准日期"))
     after = params.date("after", DEMO_AFTER, label=_("改革后日期"))
-    if before >= after:
-        params.problems.append(
-            _("基准日期 %(before)s 应早于改革后日期 %(after)s。")
-            % {"before": before.isoformat(), "after": after.isoformat()}
-        )
+    period = reports.reform_period_problem(before=before, after=after)
+    if period:
+        params.problems.append(period)
     options = {
         "subdivisions": params.boolean("subdivisions"),
         "exclude_pending": request.GET.get("exclude_pending", "true").lower()
@@ -134,7 +132,7 @@ def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
     }
     jurisdiction = next((j for j in jurisdictions if j.code == code), None)
     summary = None
-    if jurisdiction is not None and before < after:
+    if jurisdiction is not None and not period:
         try:
             summary = reports.reform_summary(
                 jurisdiction=jurisdiction, before=before, after=after, **options

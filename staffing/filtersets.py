@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import ISODateFilter
 from units.filtersets import BooleanFilter, RegistryFilterSet
 from units.models import Decision, Event, Jurisdiction, Unit
 
@@ -16,7 +17,7 @@ from .models import Account, HeadcountReport, Transfer
 class AccountFilterSet(RegistryFilterSet):
     """Which accounts to show balances of; the date is ``as_of`` (default today)."""
 
-    as_of = filters.DateFilter(
+    as_of = ISODateFilter(
         method="filter_nothing", help_text=_("余额日期（YYYY-MM-DD），默认今天。")
     )
     kind = filters.ChoiceFilter(
@@ -71,8 +72,8 @@ class TransferFilterSet(RegistryFilterSet):
         method="filter_pool",
         help_text=_("转出或转入该行政区划的周转池。"),
     )
-    date_from = filters.DateFilter(field_name="date", lookup_expr="gte", help_text=_("不早于。"))
-    date_to = filters.DateFilter(field_name="date", lookup_expr="lte", help_text=_("不晚于。"))
+    date_from = ISODateFilter(field_name="date", lookup_expr="gte", help_text=_("不早于。"))
+    date_to = ISODateFilter(field_name="date", lookup_expr="lte", help_text=_("不晚于。"))
     derived = BooleanFilter(help_text=_("是否由事项推导的默认划转。"))
     planned = BooleanFilter(help_text=_("是否待批准（尚未计入余额）。"))
 
@@ -105,8 +106,8 @@ class HeadcountFilterSet(RegistryFilterSet):
         queryset=Unit.objects.all(), to_field_name="key", help_text=_("机构标识。")
     )
     kind = filters.ChoiceFilter(choices=QuotaKindCode.choices, help_text=_("编制类型。"))
-    as_of_from = filters.DateFilter(field_name="as_of", lookup_expr="gte", help_text=_("不早于。"))
-    as_of_to = filters.DateFilter(field_name="as_of", lookup_expr="lte", help_text=_("不晚于。"))
+    as_of_from = ISODateFilter(field_name="as_of", lookup_expr="gte", help_text=_("不早于。"))
+    as_of_to = ISODateFilter(field_name="as_of", lookup_expr="lte", help_text=_("不晚于。"))
 
     class Meta:
         model = HeadcountReport

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import ISODateField
 from units.models import Decision, Event, Jurisdiction, Unit
 
 from .choices import QuotaKindCode, Rounding, TransferReason
@@ -29,13 +30,13 @@ def _check_account_label(value: str) -> str:
 
 
 class DateForm(forms.Form):
-    on = forms.DateField(
+    on = ISODateField(
         label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class TransferForm(forms.Form):
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = ISODateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("编制类型"), choices=QuotaKindCode.choices)
     amount = forms.IntegerField(label=_("数量"), min_value=1)
     from_account = forms.CharField(label=_("转出账户"), help_text=ACCOUNT_HELP, max_length=120)
@@ -79,7 +80,7 @@ class TransferForm(forms.Form):
 class HeadcountForm(forms.Form):
     unit = forms.CharField(label=_("机构（标识）"), max_length=100)
     kind = forms.ChoiceField(label=_("编制类型"), choices=QuotaKindCode.choices)
-    as_of = forms.DateField(label=_("统计日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = ISODateField(label=_("统计日期"), widget=forms.DateInput(attrs={"type": "date"}))
     actual = forms.IntegerField(label=_("实有人数"), min_value=0)
     source = forms.CharField(label=_("来源"), max_length=100, required=False)
 
@@ -93,7 +94,7 @@ class HeadcountForm(forms.Form):
 
 class CampaignForm(forms.Form):
     jurisdiction = forms.CharField(label=_("行政区划代码"), max_length=6)
-    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = ISODateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     decision = forms.CharField(label=_("依据文件（文号）"), max_length=100)
     kind = forms.ChoiceField(
         label=_("编制类型"), choices=QuotaKindCode.choices, initial=QuotaKindCode.INSTITUTION

@@ -14,6 +14,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import InvalidDate, ISODateFilter
+
 from . import selectors
 from .choices import (
     Category,
@@ -80,7 +82,8 @@ class RegistryFilterSet(filters.FilterSet):
             ) and not isinstance(declared, filters.ModelChoiceFilter)
             if typed and name in self.data and str(self.data.get(name)).strip() == "":
                 if name not in self.form.errors:
-                    self.form.add_error(name, _("不能为空。"))
+                    empty = isinstance(declared, filters.DateFilter)
+                    self.form.add_error(name, InvalidDate("").message if empty else _("不能为空。"))
                 valid = False
         return valid
 
@@ -102,7 +105,7 @@ class JurisdictionFilterSet(RegistryFilterSet):
 class UnitFilterSet(RegistryFilterSet):
     """Filters of the unit list; the list shows each unit's version in force on ``as_of``."""
 
-    as_of = filters.DateFilter(
+    as_of = ISODateFilter(
         method="filter_nothing",
         help_text=_("查询日期（YYYY-MM-DD），默认今天：列出该日存续的机构及其当日状态。"),
     )
@@ -179,10 +182,10 @@ class UnitFilterSet(RegistryFilterSet):
 class DecisionFilterSet(RegistryFilterSet):
     number = filters.CharFilter(help_text=_("文号（精确）。"))
     status = filters.ChoiceFilter(choices=DecisionStatus.choices, help_text=_("状态。"))
-    issued_from = filters.DateFilter(
+    issued_from = ISODateFilter(
         field_name="issued_on", lookup_expr="gte", help_text=_("发文日期不早于。")
     )
-    issued_to = filters.DateFilter(
+    issued_to = ISODateFilter(
         field_name="issued_on", lookup_expr="lte", help_text=_("发文日期不晚于。")
     )
     q = filters.CharFilter(method="filter_q", help_text=_("文号或标题包含。"))
@@ -208,10 +211,10 @@ class EventFilterSet(RegistryFilterSet):
         method="filter_unit",
         help_text=_("涉及的机构标识（来源或目标）。"),
     )
-    effective_from = filters.DateFilter(
+    effective_from = ISODateFilter(
         field_name="effective_on", lookup_expr="gte", help_text=_("生效日期不早于。")
     )
-    effective_to = filters.DateFilter(
+    effective_to = ISODateFilter(
         field_name="effective_on", lookup_expr="lte", help_text=_("生效日期不晚于。")
     )
     status = filters.ChoiceFilter(

@@ -15,6 +15,8 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import ISODateField
+
 from . import permissions
 from .choices import Category, Funding, ParticipantRole, Rank, UnitKind
 from .models import (
@@ -187,6 +189,7 @@ class DecisionForm(ProblemsMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["number", "title", "issuer", "issued_on", "revision"]
+        field_classes = {"issued_on": ISODateField}
         widgets = {"revision": forms.HiddenInput}
 
     def registry_problems(self) -> list[dict]:
@@ -219,6 +222,7 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
     class Meta:
         model = Event
         fields = ["key", "type", "effective_on", "note"]
+        field_classes = {"effective_on": ISODateField}
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -375,7 +379,7 @@ class AttachmentForm(forms.ModelForm):
 class _UnitRegisterForm(ProblemsMixin, forms.ModelForm):
     """Registers a unit that existed before the registry, with its state on a date."""
 
-    established_on = forms.DateField(label=_("成立日期"))
+    established_on = ISODateField(label=_("成立日期"))
 
     class Meta:
         model = NamedUnit

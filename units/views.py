@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -25,6 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.dates import InvalidDate, parse_iso_date
+
 from . import selectors
 from .choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
 from .lineage_svg import Edge, Node, layout
@@ -33,8 +34,6 @@ from .models import Decision, Jurisdiction, Unit, UnitVersion
 VIEW_PERMISSION = "units.view_unit"
 PAGE_SIZE = 50
 MAX_DEPARTMENT_CHOICES = 500
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MIN_YEAR, MAX_YEAR = 1900, 2199  # dates a registry can mean; others are refused
 MAX_LINEAGE_NODES = 80
 
 CHANGE_LABELS = {
@@ -96,26 +95,20 @@ class Params:
             return ""
         return raw
 
+    def refuse(self, label: str, message: str) -> None:
+        """A problem with a parameter, named by its label."""
+        self.problems.append(_("%(label)s：%(message)s") % {"label": label, "message": message})
+
     def date(self, name: str, default: dt.date, *, label: str) -> dt.date:
-        raw = self.request.GET.get(name, "").strip()
-        if not raw:
+        """A date parameter (``core.dates``), or the default when it is not given."""
+        raw = self.request.GET.get(name)
+        if raw is None:
             return default
-        value = None
-        if DATE_PATTERN.match(raw):
-            try:
-                value = dt.date.fromisoformat(raw)
-            except ValueError:
-                value = None
-        if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
-            self.problems.append(
-                _(
-                    "%(label)s“%(value)s”不是有效日期，应为 YYYY-MM-DD 格式（如 2021-03-31），"
-                    "年份在 %(min)d 至 %(max)d 之间。"
-                )
-                % {"label": label, "value": raw[:40], "min": MIN_YEAR, "max": MAX_YEAR}
-            )
+        try:
+            return parse_iso_date(raw)
+        except InvalidDate as exc:
+            self.refuse(label, exc.message)
             return default
-        return value
 
     def choice(self, name: str, choices: Iterable[str], *, label: str, default: str = "") -> str:
         raw = self.text(name)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+from core.dates import ISODateSerializerField
 from reform_registry import reports
 from staffing.choices import QuotaKindCode
 from units import permissions as scopes
@@ -43,8 +44,8 @@ class JurisdictionCodeField(serializers.CharField):
 
 class ReformSummaryParams(serializers.Serializer):
     jurisdiction = JurisdictionCodeField(help_text=gettext_lazy("行政区划代码（6位），如 150200。"))
-    before = serializers.DateField(help_text=gettext_lazy("改革前的基准日期（YYYY-MM-DD）。"))
-    after = serializers.DateField(help_text=gettext_lazy("改革后的日期（YYYY-MM-DD）。"))
+    before = ISODateSerializerField(help_text=gettext_lazy("改革前的基准日期（YYYY-MM-DD）。"))
+    after = ISODateSerializerField(help_text=gettext_lazy("改革后的日期（YYYY-MM-DD）。"))
     subdivisions = serializers.BooleanField(
         required=False, default=False, help_text=gettext_lazy("true 时包含下级行政区划（全市）。")
     )
@@ -60,8 +61,9 @@ class ReformSummaryParams(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if attrs["after"] < attrs["before"]:
-            raise serializers.ValidationError({"after": _("after 不能早于 before。")})
+        problem = reports.reform_period_problem(before=attrs["before"], after=attrs["after"])
+        if problem:
+            raise serializers.ValidationError({"after": problem})
         return attrs
 
 
@@ -69,7 +71,7 @@ class InstitutionsParams(serializers.Serializer):
     jurisdiction = JurisdictionCodeField(
         required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
     )
-    as_of = serializers.DateField(
+    as_of = ISODateSerializerField(
         required=False, help_text=gettext_lazy("统计日期（YYYY-MM-DD），默认今天。")
     )
     group_by = serializers.ChoiceField(
@@ -104,7 +106,7 @@ class QuotasParams(serializers.Serializer):
     jurisdiction = JurisdictionCodeField(
         required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
     )
-    as_of = serializers.DateField(
+    as_of = ISODateSerializerField(
         required=False, help_text=gettext_lazy("统计日期（YYYY-MM-DD），默认今天。")
     )
     group_by = serializers.ChoiceField(
@@ -131,8 +133,8 @@ ChangesParams = type(
     "ChangesParams",
     (_ChangesParamsBase,),
     {
-        "from": serializers.DateField(help_text=gettext_lazy("起始日期（含），YYYY-MM-DD。")),
-        "to": serializers.DateField(help_text=gettext_lazy("截止日期（含），YYYY-MM-DD。")),
+        "from": ISODateSerializerField(help_text=gettext_lazy("起始日期（含），YYYY-MM-DD。")),
+        "to": ISODateSerializerField(help_text=gettext_lazy("截止日期（含），YYYY-MM-DD。")),
         "__module__": __name__,
     },
 )

@@ -35,6 +35,7 @@ from typing import Any, TypedDict, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.dates import parse_iso_date
 from units import audit, services
 from units.bulk import fewer_collections
 from units.choices import DecisionStatus
@@ -185,7 +186,7 @@ class Importer:
         try:
             if len(text) != 10:
                 raise ValueError
-            return dt.date.fromisoformat(text)
+            return parse_iso_date(text)
         except ValueError:
             self.error(
                 sheet,

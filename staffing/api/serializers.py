@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.dates import ISODateSerializerField
+
 from ..choices import AccountType, QuotaKindCode, TransferReason
 from ..models import Account, HeadcountReport, Transfer
 
@@ -109,7 +111,7 @@ class HeadcountInputSerializer(serializers.Serializer):
 
     unit = serializers.CharField(max_length=100, help_text=_("机构标识。"))
     kind = serializers.ChoiceField(choices=QuotaKindCode.choices, default=QuotaKindCode.INSTITUTION)
-    as_of = serializers.DateField(help_text=_("统计日期。"))
+    as_of = ISODateSerializerField(help_text=_("统计日期（YYYY-MM-DD）。"))
     actual = serializers.IntegerField(min_value=0, max_value=10_000_000, help_text=_("实有人数。"))
     # The stubs see DRF's own Field.source attribute; declared fields are taken off the class.
     source = serializers.CharField(  # type: ignore[assignment]

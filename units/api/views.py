@@ -15,6 +15,8 @@ from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.dates import InvalidDate, parse_iso_date
+
 from .. import permissions as scopes
 from .. import selectors
 from ..choices import EventType, ParticipantRole
@@ -49,16 +51,14 @@ def parse_date(request, name: str, default: dt.date) -> dt.date: ...
 @overload
 def parse_date(request, name: str, default: None = None) -> dt.date | None: ...
 def parse_date(request, name: str, default: dt.date | None = None) -> dt.date | None:
-    """A date query parameter, or 400 naming it."""
+    """A date query parameter (``core.dates``), or 400 naming it."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise exceptions.ValidationError(
-            {name: [_("日期格式应为 YYYY-MM-DD，而不是“%(value)s”。") % {"value": raw[:40]}]}
-        ) from None
+        return parse_iso_date(raw)
+    except InvalidDate as exc:
+        raise exceptions.ValidationError({name: [exc.message]}) from None
 
 
 def parse_int(request, name: str, *, low: int, high: int) -> int | None:

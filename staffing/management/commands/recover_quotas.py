@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from core.dates import InvalidDate, parse_iso_date
 from staffing.choices import CampaignRule, QuotaKindCode, Rounding
 from staffing.selectors import campaign_plan
 from staffing.services import campaign_apply, campaign_preview
@@ -42,11 +42,9 @@ class Command(RegistryCommand):
         if jurisdiction is None:
             raise CommandError(_("行政区划“%(code)s”不存在。") % {"code": options["jurisdiction"]})
         try:
-            on = dt.date.fromisoformat(options["on"])
-        except ValueError:
-            raise CommandError(
-                _("日期“%(v)s”无效，应为 YYYY-MM-DD。") % {"v": options["on"]}
-            ) from None
+            on = parse_iso_date(options["on"])
+        except InvalidDate as exc:
+            raise CommandError(f"--on: {exc.message}") from None
         decision = Decision.objects.filter(number=options["decision"]).first()
         if decision is None:
             raise CommandError(_("文号“%(n)s”的决定不存在。") % {"n": options["decision"]})
