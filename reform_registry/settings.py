@@ -141,7 +141,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": ["reform_registry.api.throttling.TokenRateThrottle"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reform_registry.api.negotiation.RegistryContentNegotiation",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.RegistryFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "reform_registry.api.pagination.RegistryPagination",
     "PAGE_SIZE": 50,

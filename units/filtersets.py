@@ -1,17 +1,19 @@
 """FilterSets of the registry core: one per model, names as in DESIGN §2.
 
-A bad value (unknown code, unknown jurisdiction or unit key, bad date) makes the filter set
-invalid, and the API answers 400 naming the parameter.
+A bad value (unknown code, unknown jurisdiction or unit key, bad date) or an unknown parameter
+name makes the filter set invalid: the API answers 400 naming the parameter, a page says so.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 
 import django_filters as filters
 from django import forms
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import QueryDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import InvalidDate, ISODateFilter
@@ -51,10 +53,39 @@ class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class RegistryFilterSet(filters.FilterSet):
-    """A typed parameter given empty (``?as_of=``) is an error, not silently ignored."""
+CHOICE_ERRORS = {"invalid_choice": _("“%(value)s”不是可选的值。")}
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+
+class ChoiceFilter(filters.ChoiceFilter):
+    """A code; an unknown one is refused with the value it was given."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", CHOICE_ERRORS)
+        super().__init__(*args, **kwargs)
+
+
+class ModelChoiceFilter(filters.ModelChoiceFilter):
+    """A key (division code, unit key, decision number); an unknown one is refused with it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", CHOICE_ERRORS)
+        super().__init__(*args, **kwargs)
+
+
+class RegistryFilterSet(filters.FilterSet):
+    """A typed parameter given empty (``?as_of=``) is an error, not silently ignored, and so is
+    a parameter of unknown name. ``parameters`` names those the surface reads itself (a
+    page number, a format), which are known too."""
+
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        prefix=None,
+        parameters: Collection[str] = (),
+    ):
         # django-filter's own __init__ deep-copies every declared filter (and the querysets
         # they hold) for each request, which costs more than a page of the unit list's SQL. A
         # filter keeps no per-request state but its model and parent, set here, and the form
@@ -66,6 +97,7 @@ class RegistryFilterSet(filters.FilterSet):
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
+        self.parameters = frozenset(parameters)
         self.filters = {name: copy.copy(declared) for name, declared in self.base_filters.items()}
         for declared in self.filters.values():
             declared.model = queryset.model
@@ -85,12 +117,22 @@ class RegistryFilterSet(filters.FilterSet):
                     empty = isinstance(declared, filters.DateFilter)
                     self.form.add_error(name, InvalidDate("").message if empty else _("不能为空。"))
                 valid = False
+        known = sorted({*self.filters, *self.parameters})
+        for name in self.data:
+            if name not in known:
+                unknown = forms.ValidationError(
+                    gettext("未知的参数“%(name)s”。可用的参数：%(known)s。"),
+                    code="unknown",
+                    params={"name": name[:40], "known": ", ".join(known)},
+                )
+                self.form.errors[name] = self.form.error_class([unknown])
+                valid = False
         return valid
 
 
 class JurisdictionFilterSet(RegistryFilterSet):
-    level = filters.ChoiceFilter(choices=JurisdictionLevel.choices, help_text=_("层级。"))
-    parent = filters.ModelChoiceFilter(
+    level = ChoiceFilter(choices=JurisdictionLevel.choices, help_text=_("层级。"))
+    parent = ModelChoiceFilter(
         queryset=Jurisdiction.objects.all(),
         to_field_name="code",
         help_text=_("上级行政区划代码（6位）。"),
@@ -102,50 +144,94 @@ class JurisdictionFilterSet(RegistryFilterSet):
         fields = ["level", "parent", "name"]
 
 
+UNIT_STATUS_CHOICES = [
+    ("active", _("存续")),
+    ("ended", _("已撤销或终止")),
+    ("all", _("全部")),
+]
+
+
 class UnitFilterSet(RegistryFilterSet):
-    """Filters of the unit list; the list shows each unit's version in force on ``as_of``."""
+    """The one set of filters of the unit list, on the API and the pages alike (DESIGN §6):
+    every field of DESIGN §2 under its name. The list shows one version of each unit, by
+    ``status`` on ``as_of``: the version in force (default), or the last one of a unit that
+    has ended."""
 
     as_of = ISODateFilter(
         method="filter_nothing",
+        label=_("查询日期"),
         help_text=_("查询日期（YYYY-MM-DD），默认今天：列出该日存续的机构及其当日状态。"),
     )
-    key = filters.CharFilter(field_name="unit__key", help_text=_("机构标识（精确）。"))
-    kind = filters.ChoiceFilter(choices=UnitKind.choices, help_text=_("机构类别。"))
-    name = filters.CharFilter(lookup_expr="icontains", help_text=_("当日名称包含。"))
-    short_name = filters.CharFilter(lookup_expr="icontains", help_text=_("当日简称包含。"))
-    credit_code = filters.CharFilter(help_text=_("统一社会信用代码（精确）。"))
-    jurisdiction = filters.ModelChoiceFilter(
+    status = ChoiceFilter(
+        choices=UNIT_STATUS_CHOICES,
+        method="filter_nothing",
+        label=_("状态"),
+        help_text=_(
+            "active（默认）：当日存续的机构；ended：当日已终止的机构，显示其最后状态；all：两者。"
+        ),
+    )
+    key = filters.CharFilter(
+        field_name="unit__key", label=_("机构标识"), help_text=_("机构标识（精确）。")
+    )
+    kind = ChoiceFilter(choices=UnitKind.choices, label=_("类别"), help_text=_("机构类别。"))
+    name = filters.CharFilter(
+        lookup_expr="icontains", label=_("名称"), help_text=_("当日名称包含。")
+    )
+    short_name = filters.CharFilter(
+        lookup_expr="icontains", label=_("简称"), help_text=_("当日简称包含。")
+    )
+    credit_code = filters.CharFilter(
+        label=_("统一社会信用代码"), help_text=_("统一社会信用代码（精确）。")
+    )
+    jurisdiction = ModelChoiceFilter(
         queryset=Jurisdiction.objects.all(),
         to_field_name="code",
         method="filter_jurisdiction",
+        label=_("行政区划"),
         help_text=_("行政区划代码（6位）。"),
     )
     subdivisions = BooleanFilter(
         method="filter_nothing",
+        label=_("含下级行政区划"),
         help_text=_("与 jurisdiction 同用：true 时包含其下级行政区划。"),
     )
-    parent = filters.ModelChoiceFilter(
+    parent = ModelChoiceFilter(
         queryset=Unit.objects.all(),
         to_field_name="key",
+        label=_("主管部门"),
         help_text=_("主管部门的机构标识。"),
     )
-    category = filters.ChoiceFilter(choices=Category.choices, help_text=_("事业单位类别。"))
-    rank = filters.ChoiceFilter(choices=Rank.choices, help_text=_("机构规格。"))
-    funding = filters.ChoiceFilter(choices=Funding.choices, help_text=_("经费形式。"))
-    sector = filters.CharFilter(help_text=_("行业领域（精确）。"))
-    business_functions = BooleanFilter(help_text=_("有经营职能。"))
-    market_replaceable = BooleanFilter(help_text=_("承担市场可替代职能。"))
-    pending_wind_down = BooleanFilter(help_text=_("待消化。"))
-    functions = filters.CharFilter(lookup_expr="icontains", help_text=_("主要职能包含。"))
-    internal_bodies = IntegerFilter(help_text=_("内设机构数。"))
+    category = ChoiceFilter(
+        choices=Category.choices, label=_("事业单位类别"), help_text=_("事业单位类别。")
+    )
+    rank = ChoiceFilter(choices=Rank.choices, label=_("机构规格"), help_text=_("机构规格。"))
+    funding = ChoiceFilter(choices=Funding.choices, label=_("经费形式"), help_text=_("经费形式。"))
+    sector = filters.CharFilter(label=_("行业领域"), help_text=_("行业领域（精确）。"))
+    business_functions = BooleanFilter(label=_("有经营职能"), help_text=_("有经营职能。"))
+    market_replaceable = BooleanFilter(
+        label=_("承担市场可替代职能"), help_text=_("承担市场可替代职能。")
+    )
+    pending_wind_down = BooleanFilter(label=_("待消化"), help_text=_("待消化。"))
+    functions = filters.CharFilter(
+        lookup_expr="icontains", label=_("主要职能"), help_text=_("主要职能包含。")
+    )
+    internal_bodies = IntegerFilter(label=_("内设机构数"), help_text=_("内设机构数。"))
     internal_bodies_min = IntegerFilter(
-        field_name="internal_bodies", lookup_expr="gte", help_text=_("内设机构数不少于。")
+        field_name="internal_bodies",
+        lookup_expr="gte",
+        label=_("内设机构数下限"),
+        help_text=_("内设机构数不少于。"),
     )
     internal_bodies_max = IntegerFilter(
-        field_name="internal_bodies", lookup_expr="lte", help_text=_("内设机构数不多于。")
+        field_name="internal_bodies",
+        lookup_expr="lte",
+        label=_("内设机构数上限"),
+        help_text=_("内设机构数不多于。"),
     )
     q = filters.CharFilter(
-        method="filter_q", help_text=_("全文检索：现用名或曾用名、简称、标识、信用代码。")
+        method="filter_q",
+        label=_("检索"),
+        help_text=_("全文检索：现用名或曾用名、简称、标识、信用代码。"),
     )
 
     class Meta:
@@ -168,12 +254,13 @@ class UnitFilterSet(RegistryFilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         on = self.form.cleaned_data.get("as_of") or selectors.today()
+        status = self.form.cleaned_data.get("status") or UNIT_STATUS_CHOICES[0][0]
         parent_name = (
             UnitVersion.objects.filter(selectors.active_on(on), unit_id=OuterRef("parent_id"))
             .order_by()
             .values("name")[:1]
         )
-        queryset = queryset.filter(selectors.active_on(on)).annotate(
+        queryset = queryset.filter(selectors.unit_status_on(on, status)).annotate(
             parent_name=Subquery(parent_name)
         )
         return super().filter_queryset(queryset)
@@ -181,7 +268,7 @@ class UnitFilterSet(RegistryFilterSet):
 
 class DecisionFilterSet(RegistryFilterSet):
     number = filters.CharFilter(help_text=_("文号（精确）。"))
-    status = filters.ChoiceFilter(choices=DecisionStatus.choices, help_text=_("状态。"))
+    status = ChoiceFilter(choices=DecisionStatus.choices, help_text=_("状态。"))
     issued_from = ISODateFilter(
         field_name="issued_on", lookup_expr="gte", help_text=_("发文日期不早于。")
     )
@@ -201,11 +288,11 @@ class DecisionFilterSet(RegistryFilterSet):
 
 
 class EventFilterSet(RegistryFilterSet):
-    type = filters.ChoiceFilter(choices=EventType.choices, help_text=_("事项类型。"))
-    decision = filters.ModelChoiceFilter(
+    type = ChoiceFilter(choices=EventType.choices, help_text=_("事项类型。"))
+    decision = ModelChoiceFilter(
         queryset=Decision.objects.all(), to_field_name="number", help_text=_("决定文号。")
     )
-    unit = filters.ModelChoiceFilter(
+    unit = ModelChoiceFilter(
         queryset=Unit.objects.all(),
         to_field_name="key",
         method="filter_unit",
@@ -217,7 +304,7 @@ class EventFilterSet(RegistryFilterSet):
     effective_to = ISODateFilter(
         field_name="effective_on", lookup_expr="lte", help_text=_("生效日期不晚于。")
     )
-    status = filters.ChoiceFilter(
+    status = ChoiceFilter(
         field_name="decision__status",
         choices=DecisionStatus.choices,
         help_text=_("所属决定的状态。"),

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from .choices import Category, DecisionStatus, EventType, ParticipantRole, UnitKind
-from .exceptions import RegistryError
 from .models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
-from .projection import ATTRIBUTE_FIELDS, VERSION_COLUMNS, clean_attributes
+from .projection import VERSION_COLUMNS
 
 MAX_LINEAGE_DEPTH = 100
 
@@ -105,58 +104,30 @@ def institutions_per_department(
 
 
 def unit_list(
-    *, on: dt.date | None = None, filters: dict[str, Any] | None = None
+    *,
+    filters: Mapping[str, Any] | None = None,
+    on: dt.date | None = None,
+    queryset: QuerySet[UnitVersion] | None = None,
+    parameters: Collection[str] = (),
 ) -> QuerySet[UnitVersion]:
-    """Units as they were on a date, as their versions, filtered by §2 fields."""
-    return filter_versions(versions_on(on), filters)
+    """The unit list of the pages and the API (DESIGN §6): one version of each unit, chosen and
+    filtered by ``UnitFilterSet`` from the parameters as given (text, or values), ordered by
+    unit key. ``on`` stands for ``as_of``; ``parameters`` names those the caller reads itself
+    (a page number, a format). A bad value or an unknown parameter raises ``ValidationError``
+    naming each parameter."""
+    from .filtersets import UnitFilterSet
 
-
-def filter_versions(
-    qs: QuerySet[UnitVersion], filters: dict[str, Any] | None
-) -> QuerySet[UnitVersion]:
-    """Filter versions by §2 fields (``jurisdiction`` a division code, ``parent`` a unit key,
-    ``q`` text over current and former names), ordered by unit key."""
-    qs = qs.select_related("unit", "jurisdiction", "parent")
-    for name, value in (filters or {}).items():
-        if value in (None, ""):
-            continue
-        if name == "jurisdiction":
-            qs = qs.filter(jurisdiction__code=value)
-        elif name == "parent":
-            qs = qs.filter(parent__key=value)
-        elif name == "q":
-            qs = qs.filter(unit__in=units_matching(value).values("id"))
-        elif name in LIST_FILTERS:
-            qs = qs.filter(**{LIST_FILTERS[name]: _filter_value(name, value)})
-        else:
-            raise RegistryError(_("未知的筛选条件“%(name)s”。") % {"name": name}, column=name)
-    return qs.order_by("unit__key")
-
-
-# Filters of unit lists besides jurisdiction, parent and q: the unit's key and kind, and every
-# other attribute of a version (DESIGN §2), under the same names.
-LIST_FILTERS: dict[str, str] = {
-    "key": "unit__key",
-    "kind": "kind",
-    **{name: name for name in ATTRIBUTE_FIELDS if name not in ("jurisdiction", "parent")},
-}
-
-
-def _filter_value(name: str, value: Any) -> Any:
-    """The value of a filter as stored (booleans from true/false, numbers from text), checked
-    by the rules of attribute values; a bad value raises ``RegistryError`` naming the filter."""
-    if name == "kind":
-        if value not in UnitKind.values:
-            raise RegistryError(_("未知的机构类别“%(kind)s”。") % {"kind": value}, column=name)
-        return value
-    if name not in ATTRIBUTE_FIELDS:
-        return value
-    if name == "credit_code":  # searching by a code needs no valid check character
-        return str(value).strip()
-    values, problems = clean_attributes({name: value}, birth=False)
-    if problems:
-        raise RegistryError(problems[0]["message"], problems=problems)
-    return values[name]
+    data = {name: value for name, value in (filters or {}).items() if value is not None}
+    if on is not None:
+        data["as_of"] = on
+    if queryset is None:
+        queryset = UnitVersion.objects.select_related("unit", "jurisdiction", "parent").order_by(
+            "unit__key"
+        )
+    filterset = UnitFilterSet(data, queryset, parameters=parameters)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
 
 
 def units_matching(text: str) -> QuerySet[Unit]:
@@ -389,8 +360,6 @@ def unit_end(*, unit: Unit) -> tuple[dt.date, Event] | None:
 # Reads for the pages of officials: search by status, spans of units, counts over time, changes
 # ---------------------------------------------------------------------------------------------
 
-UNIT_STATUSES = ("active", "ended", "all")
-
 
 def ended_on(on: dt.date) -> Q:
     """The last version of a unit that ended on or before a date (no version follows it)."""
@@ -399,31 +368,14 @@ def ended_on(on: dt.date) -> Q:
     return Q(valid_to__lte=on) & ~Exists(following)  # type: ignore[return-value]
 
 
-def unit_search(
-    *,
-    on: dt.date | None = None,
-    filters: dict[str, Any] | None = None,
-    status: str = "active",
-    subdivisions: bool = False,
-) -> QuerySet[UnitVersion]:
-    """Units by status on a date, one version each: ``active`` (the version in force),
-    ``ended`` (the last version of units ended on or before the date) or ``all`` (both).
-    With ``subdivisions`` the ``jurisdiction`` filter also takes its descendants."""
-    on = on or today()
+def unit_status_on(on: dt.date, status: str = "active") -> Q:
+    """One version of each unit by status on a date: ``active`` (the version in force),
+    ``ended`` (the last version of units ended on or before the date) or ``all`` (both)."""
     if status == "ended":
-        condition = ended_on(on)
-    elif status == "all":
-        condition = active_on(on) | ended_on(on)
-    else:
-        condition = active_on(on)
-    qs = UnitVersion.objects.filter(condition)
-    filters = dict(filters or {})
-    if subdivisions and filters.get("jurisdiction"):
-        jurisdiction = Jurisdiction.objects.filter(code=filters.pop("jurisdiction")).first()
-        if jurisdiction is None:
-            return qs.none()
-        qs = qs.filter(jurisdiction_id__in=jurisdiction_ids(jurisdiction, subdivisions=True))
-    return filter_versions(qs, filters)
+        return ended_on(on)
+    if status == "all":
+        return active_on(on) | ended_on(on)
+    return active_on(on)
 
 
 @dataclass

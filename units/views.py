@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -28,12 +28,16 @@ from core.dates import InvalidDate, parse_iso_date
 
 from . import selectors
 from .choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
+from .filtersets import CHOICE_ERRORS, UNIT_STATUS_CHOICES, UnitFilterSet
 from .lineage_svg import Edge, Node, layout
 from .models import Decision, Jurisdiction, Unit, UnitVersion
 
 VIEW_PERMISSION = "units.view_unit"
 PAGE_SIZE = 50
 MAX_DEPARTMENT_CHOICES = 500
+# What the pages read themselves besides a list's filters and ``as_of`` (a list refuses any
+# other name it has no filter of).
+PAGE_PARAMETERS = ("page", "format")
 MAX_LINEAGE_NODES = 80
 
 CHANGE_LABELS = {
@@ -45,11 +49,6 @@ CHANGE_LABELS = {
     "refund": gettext_lazy("调整经费形式"),
     "flag": gettext_lazy("调整标识或职能"),
     "change": gettext_lazy("变更"),
-}
-STATUS_LABELS = {
-    "active": gettext_lazy("存续"),
-    "ended": gettext_lazy("已撤销或终止"),
-    "all": gettext_lazy("全部"),
 }
 
 
@@ -113,11 +112,28 @@ class Params:
     def choice(self, name: str, choices: Iterable[str], *, label: str, default: str = "") -> str:
         raw = self.text(name)
         if raw and raw not in set(choices):
-            self.problems.append(
-                _("%(label)s“%(value)s”不是可选的值。") % {"label": label, "value": raw}
-            )
+            self.refuse(label, str(CHOICE_ERRORS["invalid_choice"]) % {"value": raw})
             return default
         return raw or default
+
+    def list_filters(self) -> dict[str, str]:
+        """The parameters of a list as given, but the page's own and ``as_of`` (read above);
+        empty ones are left out, as a form sends its empty fields."""
+        given = {
+            name: self.text(name)
+            for name in self.request.GET
+            if name not in PAGE_PARAMETERS and name != "as_of"
+        }
+        return {name: value for name, value in given.items() if value}
+
+    def refused_filters(self, exc: ValidationError, labels: Mapping[str, Any]) -> None:
+        """The problems of a list's filter set, each named by the label of its filter."""
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                if name in labels:
+                    self.refuse(str(labels[name].label), message)
+                else:
+                    self.problems.append(message)
 
     def boolean(self, name: str) -> bool:
         return self.text(name).lower() in {"1", "true", "yes", "on"}
@@ -216,30 +232,19 @@ def field_label(name: str) -> str:
 def unit_list(request: HttpRequest) -> HttpResponseBase:
     params = Params(request)
     jurisdictions = list(Jurisdiction.objects.order_by("code").values_list("code", "name"))
-    filters = {
-        "q": params.text("q"),
-        "kind": params.choice("kind", UnitKind.values, label=_("类别")),
-        "jurisdiction": params.choice(
-            "jurisdiction", [c for c, _n in jurisdictions], label=_("行政区划")
-        ),
-        "parent": params.text("parent"),
-        "category": params.choice("category", Category.values, label=_("事业单位类别")),
-        "rank": params.choice("rank", Rank.values, label=_("机构规格")),
-        "funding": params.choice("funding", Funding.values, label=_("经费形式")),
-    }
-    status = params.choice(
-        "status", selectors.UNIT_STATUSES, label=_("状态"), default=selectors.UNIT_STATUSES[0]
-    )
-    subdivisions = params.boolean("subdivisions")
-    versions = selectors.unit_search(
-        on=params.as_of, filters=filters, status=status, subdivisions=subdivisions
-    )
+    filters = params.list_filters()
+    try:
+        versions = selectors.unit_list(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
+    except ValidationError as exc:  # the page lists the problems and the rest still filters
+        params.refused_filters(exc, UnitFilterSet.base_filters)
+        filters = {name: value for name, value in filters.items() if name not in exc.error_dict}
+        versions = selectors.unit_list(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
     if params.text("format") == "csv" and not params.problems:
         return unit_list_csv(versions, params.as_of)
     departments = list(
         selectors.unit_list(
             on=params.as_of,
-            filters={"kind": UnitKind.DEPARTMENT, "jurisdiction": filters["jurisdiction"]},
+            filters={"kind": UnitKind.DEPARTMENT, "jurisdiction": filters.get("jurisdiction")},
         ).values_list("unit__key", "name")[: MAX_DEPARTMENT_CHOICES + 1]
     )
     page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -247,8 +252,8 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
     context = {
         "page": page,
         "filters": filters,
-        "status": status,
-        "subdivisions": subdivisions,
+        "status": filters.get("status", UNIT_STATUS_CHOICES[0][0]),
+        "subdivisions": filters.get("subdivisions", "").lower() in ("true", "1"),
         "jurisdictions": jurisdictions,
         "departments": departments[:MAX_DEPARTMENT_CHOICES],
         "departments_as_select": len(departments) <= MAX_DEPARTMENT_CHOICES,
@@ -256,7 +261,7 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
         "categories": Category.choices,
         "ranks": Rank.choices,
         "fundings": Funding.choices,
-        "statuses": list(STATUS_LABELS.items()),
+        "statuses": UNIT_STATUS_CHOICES,
     }
     return render_page(request, "units/unit_list.html", context, params)
 

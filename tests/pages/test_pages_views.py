@@ -94,9 +94,9 @@ def test_bad_filters_are_named(official_client, registry):
     response = official_client.get("/units/?category=nonsense&status=gone&jurisdiction=999999")
     assert response.status_code == 400
     page = body(response)
-    assert "事业单位类别“nonsense”不是可选的值" in page
-    assert "状态“gone”" in page
-    assert "行政区划“999999”" in page
+    assert "事业单位类别：“nonsense”不是可选的值" in page
+    assert "状态：“gone”" in page
+    assert "行政区划：“999999”" in page
     control = official_client.get("/units/", {"q": "市\x00局"})
     assert control.status_code == 400 and "控制字符" in body(control)
 

@@ -15,6 +15,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import api_parameters
 from core.dates import InvalidDate, parse_iso_date
 
 from .. import permissions as scopes
@@ -133,7 +134,11 @@ class UnitViewSet(viewsets.GenericViewSet):
             raise Http404 from None
 
     def list(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = selectors.unit_list(
+            filters=request.query_params,
+            queryset=self.get_queryset(),
+            parameters=api_parameters(self),
+        )
         page = self.paginate_queryset(queryset)
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
