@@ -139,6 +139,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "errors": [
                 {**error, "text": describe_error(error)} for error in batch.report.get("errors", [])
             ],
+            "notices": batch.report.get("notices", []),
             "can_confirm": batch.status == ImportBatch.Status.CHECKED
             and self.has_add_permission(request),
         }

@@ -1,6 +1,7 @@
 """Codes of DESIGN §2 with their Chinese labels."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,3 +82,21 @@ TYPES_ENDING_SOURCES = {
 }
 # Event types that draw lineage edges (predecessor -> successor).
 TYPES_WITH_LINEAGE = {EventType.MERGE, EventType.ABSORB, EventType.SPLIT, EventType.TRANSFORM}
+
+
+def choices_text(choices: type[models.TextChoices]) -> str:
+    """The codes of a choices class with their labels, as a clerk reads them:
+    ``full/全额拨款、partial/差额拨款、self/自收自支``."""
+    return gettext("、").join(f"{code}/{label}" for code, label in choices.choices)
+
+
+def unknown_code_message(
+    choices: type[models.TextChoices], name: object, column: str, value: object
+) -> str:
+    """What to say of a value that is not one of the codes of a column."""
+    return gettext("“%(value)s”不是有效的%(name)s（%(column)s）：可填 %(choices)s。") % {
+        "value": value,
+        "name": name,
+        "column": column,
+        "choices": choices_text(choices),
+    }

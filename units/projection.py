@@ -25,6 +25,7 @@ from .choices import (
     Funding,
     ParticipantRole,
     Rank,
+    unknown_code_message,
 )
 from .models import Event, EventParticipant, Jurisdiction, Unit, UnitRegistration, UnitVersion
 from .validators import credit_code_problem
@@ -138,11 +139,8 @@ def clean_attributes(raw: dict[str, Any], *, birth: bool) -> tuple[dict[str, Any
         elif name in CODE_FIELDS:
             value = "" if value is None else str(value).strip()
             if value and value not in CODE_VALUES[name]:
-                bad(
-                    name,
-                    _("“%(value)s”不是有效的%(field)s代码；可用：%(codes)s。")
-                    % {"value": value, "field": name, "codes": ", ".join(CODE_FIELDS[name].values)},
-                )
+                field_name = getattr(UnitVersion._meta.get_field(name), "verbose_name", name)
+                bad(name, unknown_code_message(CODE_FIELDS[name], field_name, name, value))
                 continue
             values[name] = value
         elif name == "credit_code":

@@ -444,6 +444,10 @@ def _structure_problems(
     return problems
 
 
+# The shape of one event, as a workbook checks its rows before anything is written.
+event_structure_problems = _structure_problems
+
+
 def _event_values(attributes: dict[str, Any], key: str) -> dict[str, Any]:
     values, bad = clean_attributes(attributes or {}, birth=False)
     if bad:

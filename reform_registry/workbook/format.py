@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
+from django.db.models import TextChoices
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+from staffing.choices import QuotaKindCode, TransferReason
+from units.choices import (
+    Category,
+    DecisionStatus,
+    EventType,
+    Funding,
+    JurisdictionLevel,
+    Rank,
+    UnitKind,
+    unknown_code_message,
+)
 from units.projection import ATTRIBUTE_FIELDS
 
 # Sheet name -> columns, in the order they are written (DESIGN §5).
@@ -38,6 +55,29 @@ KEY_COLUMN: dict[str, str] = {
     "caps": "jurisdiction",
     "headcounts": "unit",
 }
+
+_UNIT_CODES: dict[str, tuple[type[TextChoices], Promise]] = {
+    "category": (Category, gettext_lazy("事业单位类别")),
+    "rank": (Rank, gettext_lazy("机构规格")),
+    "funding": (Funding, gettext_lazy("经费形式")),
+}
+# The code columns of each sheet: the codes a cell may stand for, and the column in words.
+CODE_COLUMNS: dict[str, dict[str, tuple[type[TextChoices], Promise]]] = {
+    "jurisdictions": {"level": (JurisdictionLevel, gettext_lazy("层级"))},
+    "units": {"kind": (UnitKind, gettext_lazy("机构类别")), **_UNIT_CODES},
+    "decisions": {"status": (DecisionStatus, gettext_lazy("决定状态"))},
+    "events": {"type": (EventType, gettext_lazy("事项类型")), **_UNIT_CODES},
+    "quota_transfers": {
+        "kind": (QuotaKindCode, gettext_lazy("编制类型")),
+        "reason": (TransferReason, gettext_lazy("划转事由")),
+    },
+    "headcounts": {"kind": (QuotaKindCode, gettext_lazy("编制类型"))},
+}
+# Other names clerks give a code (DESIGN §2 writes business as 从事生产经营活动/经营类).
+CODE_ALIASES: dict[type[TextChoices], dict[str, str]] = {Category: {"经营类": Category.BUSINESS}}
+
+# The sheet of a template that lists the codes with their labels; an import passes it over.
+CODES_SHEET = "codes"
 
 # Columns written as numbers in a workbook (every other cell is text).
 NUMBER_COLUMNS = {"cap", "amount", "actual", "internal_bodies"}
@@ -108,3 +148,30 @@ def format_value(value: object) -> str:
 
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+
+
+@functools.cache
+def _spellings(choices: type[TextChoices]) -> dict[str, str]:
+    """Every accepted spelling of the codes of a choices class (case folded) -> its code."""
+    table = {code.casefold(): code for code in choices.values}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for code, label in choices.choices:
+                table.setdefault(str(label).casefold(), code)
+    for alias, code in CODE_ALIASES.get(choices, {}).items():
+        table.setdefault(alias.casefold(), str(code))
+    return table
+
+
+def cell_code(sheet: str, column: str, text: str) -> str | None:
+    """The code a cell of a code column stands for — the code itself, its Chinese label or its
+    English label — or ``None`` for anything else. Every code column of every sheet is read
+    through this one function; export writes the codes."""
+    choices, _name = CODE_COLUMNS[sheet][column]
+    return _spellings(choices).get(text.strip().casefold())
+
+
+def code_problem(sheet: str, column: str, text: str) -> str:
+    """The message for a cell of a code column that ``cell_code`` does not understand."""
+    choices, name = CODE_COLUMNS[sheet][column]
+    return unknown_code_message(choices, name, column, text)

@@ -51,7 +51,7 @@ from units.models import (
 )
 from units.projection import ATTRIBUTE_FIELDS, chunked, clean_attributes
 
-from . import staffing_sheets
+from . import checks, staffing_sheets
 from .exporter import birth_values
 from .format import KEY_COLUMN, REQUIRED, SHEETS, Row, Sheet, WorkbookData, split_list
 
@@ -83,6 +83,9 @@ class ImportReport:
     dry_run: bool = False
     applied: bool = False
     approvals: int = 0  # decisions the import approves (or approves and revokes)
+    # Rows whose checks had to wait for errors to be fixed: one entry per sheet, shaped as
+    # an error (sheet, message).
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -280,6 +283,17 @@ class Importer:
                     )
                 continue
             self.sheets[name] = sheet
+        checks.check_rows(self)
+        if self.report.errors:
+            checks.note_unchecked(
+                self,
+                self.sheets,
+                _(
+                    "以下各行须待上述错误改正后才能完成其余检查（与已存储记录比对、按日期执行事项、"
+                    "编制余额）：第 %(rows)s 行。"
+                ),
+            )
+            return
         self.import_jurisdictions()
         self.import_decisions()
         self.import_caps()
@@ -291,6 +305,12 @@ class Importer:
             self.apply_decisions()
             transfers.post_others()
         staffing_sheets.import_headcounts(self)
+        if self.registry_refused:
+            checks.note_unchecked(
+                self,
+                (staffing_sheets.TRANSFERS, staffing_sheets.HEADCOUNTS),
+                _("以下各行须待上述事项能够执行后才能检查（编制余额、机构存续）：第 %(rows)s 行。"),
+            )
 
     def rows(self, name: str) -> list[Row]:
         sheet = self.sheets.get(name)
@@ -542,12 +562,6 @@ class Importer:
                 creates=True, unit_id__in=batch
             ).values_list("unit__key", "event__key", "attributes"):
                 stored_birth[key] = ("", event_key, attributes)
-        self.load_jurisdictions(r.get("jurisdiction") for r in rows)
-        sheet_keys = set(keys)
-        parent_keys = {r.get("parent") for r in rows if r.get("parent")} - sheet_keys
-        known_parents: set[str] = set()
-        for batch in chunked(sorted(parent_keys)):
-            known_parents.update(Unit.objects.filter(key__in=batch).values_list("key", flat=True))
 
         seen: dict[str, Row] = {}
         registrations: list[services.RegistrationInput] = []
@@ -568,30 +582,9 @@ class Importer:
                 values, problems = clean_attributes(raw, birth=True)
                 self.problems_to_errors(name, row, problems)
                 ok = not problems
+            # The first pass (checks.py) has checked the dates and the references.
             on = self.date(name, row, "established_on", required=False)
             by = row.get("established_by")
-            if row.get("established_on") and on is None:
-                ok = False
-            elif bool(on) == bool(by):
-                self.error(
-                    name,
-                    row,
-                    "established_on",
-                    _(
-                        "必须填写 established_on（存量登记日期）或 established_by（设立事项），且只能填一个。"
-                    ),
-                )
-                ok = False
-            code = values.get("jurisdiction")
-            if code and code not in self.jurisdictions:
-                self.error(
-                    name, row, "jurisdiction", _("行政区划“%(code)s”不存在。") % {"code": code}
-                )
-                ok = False
-            parent = values.get("parent")
-            if parent and parent not in sheet_keys and parent not in known_parents:
-                self.error(name, row, "parent", _("主管单位“%(unit)s”不存在。") % {"unit": parent})
-                ok = False
             if not ok:
                 self.refused_units.add(key)
                 continue

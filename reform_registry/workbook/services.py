@@ -24,6 +24,7 @@ def _report_json(report: ImportReport, sheets: list[str]) -> dict[str, Any]:
     return {
         "counts": report.present_counts(sheets),
         "errors": report.errors,
+        "notices": report.notices,
         "approvals": report.approvals,
     }
 

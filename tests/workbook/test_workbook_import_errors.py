@@ -128,7 +128,7 @@ def test_merge_with_one_source(wb, run_import):
 def test_negative_cap(wb, run_import):
     texts = add_lines(wb.base(), "caps", "150271,2021-03-31,-5,")
     report = run_import(texts)
-    assert errors_of(report) == [("caps", 3, None, "150271")]
+    assert errors_of(report) == [("caps", 3, "cap", "150271")]
     assert_nothing_written()
 
 
@@ -217,7 +217,7 @@ def test_negative_amount(wb, run_import):
         "2020-02-01,包编发〔2020〕12号,,institution,-3,external,fc,grant",
     )
     report = run_import(texts)
-    assert errors_of(report) == [("quota_transfers", 9, None, None)]
+    assert errors_of(report) == [("quota_transfers", 9, "amount", None)]
     assert "大于零" in report.errors[0]["message"]
     assert_nothing_written()
 
@@ -247,7 +247,9 @@ def test_bad_account_and_unknown_codes_in_staffing_sheets(wb, run_import):
     report = run_import(texts)
     found = errors_of(report)
     assert ("quota_transfers", 9, "from", None) in found
-    assert {("quota_transfers", 10, None, None), ("quota_transfers", 11, None, None)} <= set(found)
+    assert {("quota_transfers", 10, "kind", None), ("quota_transfers", 11, "reason", None)} <= set(
+        found
+    )
     assert ("headcounts", 4, "as_of", "fc") in found
     assert ("headcounts", 5, "unit", "ghost") in found
     assert any("staff" in e["message"] for e in report.errors)

@@ -28,7 +28,7 @@ class Command(RegistryCommand):
                 _("%(sheet)s：新建 %(created)d，相同跳过 %(skipped)d")
                 % {"sheet": name, "created": counts["created"], "skipped": counts["skipped"]}
             )
-        for error in report.errors:
+        for error in [*report.errors, *report.notices]:
             self.stderr.write(describe_error(error))
         if report.errors:
             raise CommandError(
