@@ -20,6 +20,10 @@ from .models import ImportBatch
 from .workbook.format import SHEETS
 from .workbook.importer import describe_error
 from .workbook.services import import_batch_apply, import_batch_check, upload_check
+from .workbook.template import template_bytes
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAME = "registry-template.xlsx"
 
 
 class UploadForm(forms.Form):
@@ -74,6 +78,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.review_view),
                 name="{}_{}_review".format(*info),
             ),
+            path(
+                "template/",
+                self.admin_site.admin_view(self.template_view),
+                name="{}_{}_template".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -105,6 +114,14 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "sheets": SHEETS,
         }
         return TemplateResponse(request, "admin/workbook/upload.html", context)
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        """The blank workbook of ``export_registry --template``, to fill in and upload."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(template_bytes(), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_NAME}"'
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return HttpResponseRedirect(self.review_url(get_object_or_404(ImportBatch, pk=object_id)))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from units.bulk import fewer_collections
 
 from . import xlsx_stream
-from .format import SHEETS, Row, Sheet, WorkbookData, cell_text
+from .format import CODES_SHEET, SHEETS, Row, Sheet, WorkbookData, cell_text
 
 
 def read_workbook(source: str | Path | IO[bytes]) -> WorkbookData:
@@ -114,6 +114,8 @@ def read_csv_texts(texts: dict[str, str]) -> WorkbookData:
 def _collect(data: WorkbookData, name: str, lines: Iterable[tuple[int, Iterable[object]]]) -> None:
     """Add one sheet: ``lines`` are (row number, cell values) with the header first."""
     name = name.strip()
+    if name == CODES_SHEET:
+        return  # the list of codes of a template: for the reader of the workbook, not its data
     if name not in SHEETS:
         data.problems.append(
             {

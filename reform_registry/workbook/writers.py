@@ -7,8 +7,9 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .format import NUMBER_COLUMNS, SHEETS, format_value
 
@@ -38,7 +39,9 @@ def write_csv_folder(rows: Rows, folder: Path) -> None:
                 writer.writerow([format_value(row.get(c)) for c in columns])
 
 
-def xlsx_bytes(rows: Rows) -> bytes:
+def xlsx_bytes(rows: Rows, *, finish: Callable[[Any], None] | None = None) -> bytes:
+    """The rows as a workbook; ``finish``, given the openpyxl workbook once every sheet is
+    written, may add to it (the template adds its codes and drop-down lists)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -50,6 +53,8 @@ def xlsx_bytes(rows: Rows) -> bytes:
         sheet.append(list(columns))
         for row in rows.get(name, ()):
             sheet.append([_xlsx_cell(c, row.get(c)) for c in columns])
+    if finish is not None:
+        finish(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return _normalized_zip(buffer.getvalue())
