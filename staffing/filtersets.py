@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import ISODateFilter
-from units.filtersets import BooleanFilter, RegistryFilterSet
+from units.filtersets import BooleanFilter, IntegerFilter, RegistryFilterSet
 from units.models import Decision, Event, Jurisdiction, Unit
 
 from .choices import AccountType, QuotaKindCode, TransferReason
@@ -74,6 +74,10 @@ class TransferFilterSet(RegistryFilterSet):
     )
     date_from = ISODateFilter(field_name="date", lookup_expr="gte", help_text=_("不早于。"))
     date_to = ISODateFilter(field_name="date", lookup_expr="lte", help_text=_("不晚于。"))
+    amount_min = IntegerFilter(field_name="amount", lookup_expr="gte", help_text=_("数量不少于。"))
+    amount_max = IntegerFilter(field_name="amount", lookup_expr="lte", help_text=_("数量不多于。"))
+    campaign = IntegerFilter(help_text=_("编制收回批次的编号。"))
+    reverses = IntegerFilter(help_text=_("所冲回划转的编号。"))
     derived = BooleanFilter(help_text=_("是否由事项推导的默认划转。"))
     planned = BooleanFilter(help_text=_("是否待批准（尚未计入余额）。"))
 
@@ -88,6 +92,10 @@ class TransferFilterSet(RegistryFilterSet):
             "pool",
             "date_from",
             "date_to",
+            "amount_min",
+            "amount_max",
+            "campaign",
+            "reverses",
             "derived",
             "planned",
         ]
@@ -108,7 +116,14 @@ class HeadcountFilterSet(RegistryFilterSet):
     kind = filters.ChoiceFilter(choices=QuotaKindCode.choices, help_text=_("编制类型。"))
     as_of_from = ISODateFilter(field_name="as_of", lookup_expr="gte", help_text=_("不早于。"))
     as_of_to = ISODateFilter(field_name="as_of", lookup_expr="lte", help_text=_("不晚于。"))
+    actual_min = IntegerFilter(
+        field_name="actual", lookup_expr="gte", help_text=_("实有人数不少于。")
+    )
+    actual_max = IntegerFilter(
+        field_name="actual", lookup_expr="lte", help_text=_("实有人数不多于。")
+    )
+    source = filters.CharFilter(help_text=_("来源系统（精确）。"))
 
     class Meta:
         model = HeadcountReport
-        fields = ["unit", "kind", "as_of_from", "as_of_to"]
+        fields = ["unit", "kind", "as_of_from", "as_of_to", "actual_min", "actual_max", "source"]

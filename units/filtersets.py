@@ -131,6 +131,7 @@ class RegistryFilterSet(filters.FilterSet):
 
 
 class JurisdictionFilterSet(RegistryFilterSet):
+    code = filters.CharFilter(help_text=_("行政区划代码（精确）。"))
     level = ChoiceFilter(choices=JurisdictionLevel.choices, help_text=_("层级。"))
     parent = ModelChoiceFilter(
         queryset=Jurisdiction.objects.all(),
@@ -141,7 +142,7 @@ class JurisdictionFilterSet(RegistryFilterSet):
 
     class Meta:
         model = Jurisdiction
-        fields = ["level", "parent", "name"]
+        fields = ["code", "level", "parent", "name"]
 
 
 UNIT_STATUS_CHOICES = [
@@ -268,6 +269,8 @@ class UnitFilterSet(RegistryFilterSet):
 
 class DecisionFilterSet(RegistryFilterSet):
     number = filters.CharFilter(help_text=_("文号（精确）。"))
+    title = filters.CharFilter(lookup_expr="icontains", help_text=_("标题包含。"))
+    issuer = filters.CharFilter(lookup_expr="icontains", help_text=_("发文机关包含。"))
     status = ChoiceFilter(choices=DecisionStatus.choices, help_text=_("状态。"))
     issued_from = ISODateFilter(
         field_name="issued_on", lookup_expr="gte", help_text=_("发文日期不早于。")
@@ -279,7 +282,7 @@ class DecisionFilterSet(RegistryFilterSet):
 
     class Meta:
         model = Decision
-        fields = ["number", "status", "issued_from", "issued_to", "q"]
+        fields = ["number", "title", "issuer", "status", "issued_from", "issued_to", "q"]
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         from django.db.models import Q
@@ -288,6 +291,7 @@ class DecisionFilterSet(RegistryFilterSet):
 
 
 class EventFilterSet(RegistryFilterSet):
+    key = filters.CharFilter(help_text=_("事项标识（精确）。"))
     type = ChoiceFilter(choices=EventType.choices, help_text=_("事项类型。"))
     decision = ModelChoiceFilter(
         queryset=Decision.objects.all(), to_field_name="number", help_text=_("决定文号。")
@@ -312,7 +316,7 @@ class EventFilterSet(RegistryFilterSet):
 
     class Meta:
         model = Event
-        fields = ["type", "decision", "unit", "effective_from", "effective_to", "status"]
+        fields = ["key", "type", "decision", "unit", "effective_from", "effective_to", "status"]
 
     def filter_unit(self, queryset: QuerySet, name: str, value: Unit) -> QuerySet:
         from .models import EventParticipant

@@ -4,7 +4,7 @@ import datetime as dt
 import importlib
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from staffing.ledger import external_account
 from staffing.models import (
@@ -18,14 +18,11 @@ from staffing.models import (
 )
 from staffing.selectors import latest_headcounts, unit_vacancies
 from staffing.services import headcount_report
+from tests.constraints import assert_refused, named_constraints
 from units.exceptions import RegistryError
+from units.models import Unit
 
 D = dt.date
-
-
-def refused(factory):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        factory()
 
 
 def test_quota_kinds_come_from_the_migration(db):
@@ -50,103 +47,150 @@ def test_quota_kinds_come_from_the_migration(db):
         "leader_deputy",
         "leader_section",
     ]
-    refused(lambda: QuotaKind.objects.create(code="other", name="x"))
 
 
-def test_account_constraints(ledger):
-    unit = ledger.unit("a")
-    Account.objects.create(type="unit", unit=unit)
-    Account.objects.create(type="pool", jurisdiction=ledger.city)
-    Account.objects.create(type="external")
-    refused(lambda: Account.objects.create(type="unit", unit=unit))  # one per unit
-    refused(lambda: Account.objects.create(type="pool", jurisdiction=ledger.city))  # one pool
-    refused(lambda: Account.objects.create(type="external"))  # one external
-    other = ledger.unit("b")
-    refused(lambda: Account.objects.create(type="unit"))  # unit account without unit
-    refused(lambda: Account.objects.create(type="pool", unit=other))
-    refused(lambda: Account.objects.create(type="external", jurisdiction=ledger.city))
-    refused(lambda: Account.objects.create(type="unit", unit=other, jurisdiction=ledger.city))
+def unit(ledger, key="a"):
+    """The unit of the cases, registered once."""
+    return Unit.objects.filter(key=key).first() or ledger.unit(key)
 
 
-@pytest.fixture
-def transfer_kwargs(ledger):
-    unit = ledger.unit("a")
+def twice(model, **values):
+    return [model.objects.create(**values) for _ in range(2)]
+
+
+def transfer_values(ledger, **change):
+    """A valid grant to a new unit, with the given change."""
     return {
         "date": D(2015, 1, 1),
         "kind": "institution",
         "amount": 1,
         "from_account": external_account(),
-        "to_account": ledger.account(unit),
+        "to_account": ledger.account(unit(ledger)),
         "decision": ledger.decision(),
         "reason": "grant",
+        **change,
     }
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"amount": 0},
-        {"reason": "gift"},
-        {"kind": "other"},
-        {"derived": True},  # derived without event
-        {"planned": True},  # planned without event
-    ],
-)
-def test_transfer_constraints(transfer_kwargs, change):
-    refused(lambda: Transfer.objects.create(**{**transfer_kwargs, **change}))
+def transfer(ledger, **change):
+    return Transfer.objects.create(**transfer_values(ledger, **change))
 
 
-def test_transfer_from_equals_to_and_single_reversal(transfer_kwargs):
-    refused(
-        lambda: Transfer.objects.create(
-            **{**transfer_kwargs, "to_account": transfer_kwargs["from_account"]}
+def reversals(ledger, *, reason="reversal", times=1):
+    """A grant and ``times`` reversals of it."""
+    values = transfer_values(ledger)
+    original = Transfer.objects.create(**values)
+    for _ in range(times):
+        Transfer.objects.create(**{**values, "reason": reason, "reverses": original})
+
+
+def headcount(ledger, **change):
+    values = {"unit": unit(ledger), "kind": "institution", "as_of": D(2020, 1, 1), "actual": 1}
+    return HeadcountReport.objects.create(**{**values, **change})
+
+
+def campaign(ledger, **change):
+    values = {"jurisdiction": ledger.city, "on": D(2021, 1, 1), "decision": ledger.decision()}
+    return RecoveryCampaign.objects.create(**{**values, **change})
+
+
+def line(ledger, *, times=1, **change):
+    values = {
+        "campaign": campaign(ledger),
+        "unit": unit(ledger),
+        "balance": 1,
+        "actual": 0,
+        "vacancy": 1,
+        "rule": "share_of_vacancy",
+        "amount": 1,
+    }
+    return [CampaignLine.objects.create(**{**values, **change}) for _ in range(times)]
+
+
+def pool_with_unit(ledger):
+    return Account.objects.create(type="pool", unit=unit(ledger, "b"))
+
+
+def unit_with_jurisdiction(ledger):
+    return Account.objects.create(type="unit", unit=unit(ledger, "b"), jurisdiction=ledger.city)
+
+
+# A write that breaks each constraint, keyed by the constraint's name (and a variant after a
+# space); tests/test_constraint_coverage.py requires one for every constraint of the models.
+CASES = {
+    "staffing_quotakind_code_valid": lambda ledger: QuotaKind.objects.create(
+        code="other", name="x"
+    ),
+    "staffing_account_owner_matches_type": lambda ledger: Account.objects.create(type="unit"),
+    "staffing_account_owner_matches_type (pool with a unit)": pool_with_unit,
+    "staffing_account_owner_matches_type (external with a jurisdiction)": (
+        lambda ledger: Account.objects.create(type="external", jurisdiction=ledger.city)
+    ),
+    "staffing_account_owner_matches_type (unit with a jurisdiction)": unit_with_jurisdiction,
+    "staffing_account_one_per_unit": lambda ledger: twice(Account, type="unit", unit=unit(ledger)),
+    "staffing_account_one_pool_per_jurisdiction": (
+        lambda ledger: twice(Account, type="pool", jurisdiction=ledger.city)
+    ),
+    "staffing_account_one_external": lambda ledger: twice(Account, type="external"),
+    "staffing_transfer_amount_positive": lambda ledger: transfer(ledger, amount=0),
+    "staffing_transfer_distinct_accounts": (
+        lambda ledger: transfer(ledger, to_account=external_account())
+    ),
+    "staffing_transfer_reason_valid": lambda ledger: transfer(ledger, reason="gift"),
+    "staffing_transfer_kind_valid": lambda ledger: transfer(ledger, kind="other"),
+    "staffing_transfer_derived_from_event": lambda ledger: transfer(ledger, derived=True),
+    "staffing_transfer_planned_only_for_events": lambda ledger: transfer(ledger, planned=True),
+    "staffing_transfer_reversal_reason": lambda ledger: reversals(ledger, reason="grant"),
+    "staffing_transfer_reversed_once": lambda ledger: reversals(ledger, times=2),
+    "staffing_headcountreport_actual_not_negative": lambda ledger: headcount(ledger, actual=-1),
+    "staffing_headcountreport_kind_valid": lambda ledger: headcount(ledger, kind="x"),
+    "staffing_headcountreport_one_per_date": (
+        lambda ledger: twice(
+            HeadcountReport,
+            unit=unit(ledger),
+            kind="institution",
+            as_of=D(2020, 1, 1),
+            actual=1,
         )
-    )
-    original = Transfer.objects.create(**transfer_kwargs)
-    refused(lambda: Transfer.objects.create(**{**transfer_kwargs, "reverses": original}))
-    Transfer.objects.create(**{**transfer_kwargs, "reason": "reversal", "reverses": original})
-    refused(
-        lambda: Transfer.objects.create(
-            **{**transfer_kwargs, "reason": "reversal", "reverses": original}
-        )
-    )
+    ),
+    "staffing_recoverycampaign_share_in_range": lambda ledger: campaign(ledger, share=0),
+    "staffing_recoverycampaign_share_in_range (above one)": lambda ledger: campaign(
+        ledger, share=2
+    ),
+    "staffing_recoverycampaign_status_valid": lambda ledger: campaign(
+        ledger, status="done", applied_at=timezone.now()
+    ),
+    "staffing_recoverycampaign_rounding_valid": lambda ledger: campaign(ledger, rounding="up"),
+    "staffing_recoverycampaign_kind_valid": lambda ledger: campaign(ledger, kind="x"),
+    "staffing_recoverycampaign_applied_has_time": lambda ledger: campaign(ledger, status="applied"),
+    "staffing_campaignline_amount_positive": lambda ledger: line(ledger, amount=0),
+    "staffing_campaignline_rule_valid": lambda ledger: line(ledger, rule="rule9"),
+    "staffing_campaignline_once_per_rule": lambda ledger: line(ledger, times=2),
+    "staffing_campaignskip_once": (
+        lambda ledger: twice(CampaignSkip, campaign=campaign(ledger), unit=unit(ledger))
+    ),
+}
 
 
-def test_headcount_constraints(ledger):
-    unit = ledger.unit("a")
-    HeadcountReport.objects.create(unit=unit, kind="institution", as_of=D(2020, 1, 1), actual=1)
-    refused(
-        lambda: HeadcountReport.objects.create(
-            unit=unit, kind="institution", as_of=D(2020, 1, 1), actual=2
-        )
-    )
-    refused(
-        lambda: HeadcountReport.objects.create(
-            unit=unit, kind="institution", as_of=D(2020, 2, 1), actual=-1
-        )
-    )
-    refused(
-        lambda: HeadcountReport.objects.create(unit=unit, kind="x", as_of=D(2020, 2, 1), actual=1)
-    )
+def constraint_of(case: str) -> str:
+    return case.split(" ")[0]
 
 
-def test_campaign_constraints(ledger):
-    unit = ledger.unit("a")
-    base = {"jurisdiction": ledger.city, "on": D(2021, 1, 1), "decision": ledger.decision()}
-    refused(lambda: RecoveryCampaign.objects.create(**base, share=0))
-    refused(lambda: RecoveryCampaign.objects.create(**base, share=2))
-    refused(lambda: RecoveryCampaign.objects.create(**base, status="done"))
-    refused(lambda: RecoveryCampaign.objects.create(**base, rounding="up"))
-    refused(lambda: RecoveryCampaign.objects.create(**base, kind="x"))
-    refused(lambda: RecoveryCampaign.objects.create(**base, status="applied"))
-    campaign = RecoveryCampaign.objects.create(**base)
-    line = {"campaign": campaign, "unit": unit, "balance": 1, "actual": 0, "vacancy": 1}
-    refused(lambda: CampaignLine.objects.create(**line, rule="share_of_vacancy", amount=0))
-    refused(lambda: CampaignLine.objects.create(**line, rule="rule9", amount=1))
-    CampaignLine.objects.create(**line, rule="share_of_vacancy", amount=1)
-    refused(lambda: CampaignLine.objects.create(**line, rule="share_of_vacancy", amount=1))
-    CampaignSkip.objects.create(campaign=campaign, unit=unit)
-    refused(lambda: CampaignSkip.objects.create(campaign=campaign, unit=unit))
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_constraint_refuses_bad_data(ledger, case):
+    assert_refused(named_constraints("staffing")[constraint_of(case)], lambda: CASES[case](ledger))
+
+
+def test_the_good_rows_of_the_cases_are_accepted(ledger):
+    """The rows the cases start from are valid, so each case fails for the reason it names."""
+    Account.objects.create(type="unit", unit=unit(ledger, "b"))
+    Account.objects.create(type="pool", jurisdiction=ledger.city)
+    Account.objects.create(type="external")
+    reversals(ledger)  # one reversal of a grant
+    headcount(ledger, as_of=D(2021, 1, 1), actual=0)
+    line(ledger, amount=1)
+    campaign(ledger, share=1, status="applied", applied_at=timezone.now())
+    assert Transfer.objects.count() == 2
 
 
 def test_headcount_report_service(ledger):

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tests.constraints import assert_invalid, assert_refused, named_constraints
 from units.models import (
     Decision,
     Event,
@@ -134,7 +135,7 @@ CASES = {
     "decision number unique": lambda b: decision(b, number="包编发〔2020〕1号"),
     "decision number not empty": lambda b: decision(b, number=""),
     "decision revision not negative": lambda b: decision(b, revision=-1),
-    "decision status valid": lambda b: decision(b, status="pending"),
+    "decision status valid": lambda b: decision(b, status="pending", approved_at=timezone.now()),
     "approved decision has approval time": lambda b: decision(b, status="approved"),
     "revoked decision has revocation time": lambda b: decision(
         b, status="revoked", approved_at=timezone.now()
@@ -179,6 +180,65 @@ CASES = {
 def test_constraint_refuses_bad_data(base, case):
     with pytest.raises(IntegrityError), transaction.atomic():
         CASES[case](base)
+
+
+# The case that breaks each named constraint and unique field, which the database must name
+# when it refuses it; tests/test_constraint_coverage.py requires one for every constraint.
+NAMED = {
+    "units_jurisdiction_code_six_digits": "jurisdiction code six digits (short)",
+    "units_jurisdiction_name_not_empty": "jurisdiction name not empty",
+    "units_jurisdiction_level_valid": "jurisdiction level valid",
+    "units_jurisdiction_not_own_parent": "jurisdiction not own parent",
+    "units.Jurisdiction.code unique": "jurisdiction code unique",
+    "units_institutioncap_one_per_date": "cap one per date",
+    "units_unit_kind_valid": "unit kind valid",
+    "units_unit_key_not_empty": "unit key not empty",
+    "units.Unit.key unique": "unit key unique",
+    "units.UnitRegistration.unit unique": "one registration per unit",
+    "units_unitversion_valid_from_before_valid_to": "version valid_from before valid_to",
+    "units_unitversion_one_open_version": "one open version per unit",
+    "units_unitversion_one_version_per_date": "one version per unit and date",
+    "units_unitversion_kind_valid": "version kind valid",
+    "units_unitversion_category_valid": "version category valid",
+    "units_unitversion_rank_valid": "version rank valid",
+    "units_unitversion_funding_valid": "version funding valid",
+    "units_unitversion_credit_code_length": "version credit code length",
+    "units_unitversion_not_own_parent": "version not own parent",
+    "units_unitversion_name_not_empty": "version name not empty",
+    "units_decision_status_valid": "decision status valid",
+    "units_decision_number_not_empty": "decision number not empty",
+    "units_decision_approved_has_time": "approved decision has approval time",
+    "units_decision_revoked_has_time": "revoked decision has revocation time",
+    "units.Decision.number unique": "decision number unique",
+    "units_event_type_valid": "event type valid",
+    "units_event_key_not_empty": "event key not empty",
+    "units.Event.key unique": "event key unique",
+    "units_eventparticipant_unit_once_per_event": "unit once per event",
+    "units_eventparticipant_created_once": "unit created by one event only",
+    "units_eventparticipant_role_valid": "participant role valid",
+    "units_eventparticipant_only_targets_created": "only targets are created",
+    "units_unitdocument_kind_valid": "document kind valid",
+    "units_jurisdictionscope_once_per_user": "scope once per user",
+}
+
+
+# Rules that the database checks first under another name (the column check of a positive
+# field refuses a negative cap): the model's validation refuses them by their own name.
+VALIDATED = {
+    "units_institutioncap_cap_not_negative": lambda b: InstitutionCap(
+        jurisdiction=b["city"], valid_from=D(2020, 1, 1), cap=-1
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_the_database_names_the_constraint_it_refuses_with(base, name):
+    assert_refused(named_constraints("units")[name], lambda: CASES[NAMED[name]](base))
+
+
+@pytest.mark.parametrize("name", sorted(VALIDATED))
+def test_the_model_names_the_constraint_it_refuses_with(base, name):
+    assert_invalid(name, VALIDATED[name](base))
 
 
 def test_the_good_rows_of_the_cases_are_accepted(base):
