@@ -54,7 +54,7 @@ class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         queryset = super().get_queryset()
         return queryset if visible is None else queryset.filter(pk__in=visible)
 
-    def list(self, request):
+    def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         on = parse_date(request, "as_of", today())

@@ -133,7 +133,7 @@ class UnitViewSet(viewsets.GenericViewSet):
         except (Unit.DoesNotExist, ValueError):
             raise Http404 from None
 
-    def list(self, request):
+    def list(self, request, *args, **kwargs):
         queryset = selectors.unit_list(
             filters=request.query_params,
             queryset=self.get_queryset(),
@@ -146,7 +146,7 @@ class UnitViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary=_("一个机构（某日状态）"), parameters=[AS_OF], responses=UnitDetailSerializer
     )
-    def retrieve(self, request, key=None):
+    def retrieve(self, request, key=None, **kwargs):
         unit = self.get_unit()
         on = parse_date(request, "as_of", selectors.today())
         versions = list(
@@ -176,7 +176,7 @@ class UnitViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary=_("机构沿革：版本与事项"), responses=UnitHistorySerializer)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
-    def history(self, request, key=None):
+    def history(self, request, key=None, **kwargs):
         unit = self.get_unit()
         history = selectors.unit_history(unit=unit)
         roles = dict(
@@ -212,7 +212,7 @@ class UnitViewSet(viewsets.GenericViewSet):
         summary=_("机构谱系：前身与后继"), parameters=[DEPTH], responses=LineageSerializer
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
-    def lineage(self, request, key=None):
+    def lineage(self, request, key=None, **kwargs):
         unit = self.get_unit()
         depth = parse_int(request, "depth", low=0, high=selectors.MAX_LINEAGE_DEPTH)
         lineage = selectors.unit_lineage(unit=unit, depth=depth)
