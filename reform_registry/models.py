@@ -1,9 +1,14 @@
 """Models of the project package: uploads of registry workbooks through the admin."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.restrict import RestrictedManager, is_restricted, own_rows
+from units.models import Jurisdiction
 
 
 class ImportBatch(models.Model):
@@ -38,6 +43,8 @@ class ImportBatch(models.Model):
     )
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("工作簿导入")
         verbose_name_plural = _("工作簿导入")
@@ -61,3 +68,9 @@ class ImportBatch(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.report.get("errors", []))
+
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A user limited to jurisdictions reads the workbooks they uploaded only (a workbook
+        and its report name units of any jurisdiction)."""
+        return own_rows(user, "uploaded_by") if is_restricted(Jurisdiction, user) else None

@@ -6,10 +6,13 @@ balance is the sum of the transfers up to a date, so the sum of all balances is 
 construction. Services in ``staffing.services`` are the only writers.
 """
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.restrict import RestrictedManager, RestrictedQuerySet, restriction, visible_values
 from units.models import Decision, Event, Jurisdiction, Unit
 
 from .choices import (
@@ -41,6 +44,8 @@ class QuotaKind(models.Model):
     leadership = models.BooleanField(_("领导职数"), default=False)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("编制类型")
         verbose_name_plural = _("编制类型")
@@ -59,6 +64,11 @@ class QuotaKind(models.Model):
     @staticmethod
     def is_leadership(code: str) -> bool:
         return code in LEADERSHIP_KINDS
+
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """Reference data: every user reads every kind."""
+        return None
 
 
 class Account(models.Model):
@@ -81,6 +91,8 @@ class Account(models.Model):
         blank=True,
         related_name="quota_pools",
     )
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("编制账户")
@@ -129,8 +141,17 @@ class Account(models.Model):
         """The account as written in the workbook: a unit key, ``pool:CODE`` or ``external``."""
         return str(self)
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A unit's account is read with its unit, a pool with its jurisdiction; the external
+        account only by users not limited to jurisdictions."""
+        units = visible_values(Unit, user)
+        if units is None:
+            return None
+        return Q(unit__in=units) | Q(jurisdiction__in=visible_values(Jurisdiction, user))
 
-class TransferQuerySet(models.QuerySet):
+
+class TransferQuerySet(RestrictedQuerySet):
     def counted(self) -> "TransferQuerySet":
         """Transfers that make balances: not planned (planned ones wait for their decision)."""
         return self.filter(planned=False)
@@ -254,6 +275,17 @@ class Transfer(models.Model):
             f"{self.from_account_id} → {self.to_account_id}"
         )
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A transfer is read when the user reads both of its accounts, the external account
+        counting as read (it names no unit): a transfer between a unit of the user's and an
+        outside unit or pool is left out, so that it never names the outside one."""
+        accounts = restriction(Account, user)
+        if accounts is None:
+            return None
+        sides = Account._base_manager.filter(accounts | Q(type=AccountType.EXTERNAL))
+        return Q(from_account__in=sides.values("pk"), to_account__in=sides.values("pk"))
+
 
 class HeadcountReport(models.Model):
     """The actual number of staff (实有人数) of a unit for a quota kind on a date."""
@@ -266,6 +298,9 @@ class HeadcountReport(models.Model):
     actual = models.IntegerField(_("实有人数"))
     source = models.CharField(_("来源"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    restricted_through = "unit"
 
     class Meta:
         verbose_name = _("实有人数")
@@ -327,6 +362,9 @@ class RecoveryCampaign(models.Model):
     applied_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
     reversed_at = models.DateTimeField(_("冲回时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+    restricted_through = "jurisdiction"
+
     class Meta:
         verbose_name = _("编制收回行动")
         verbose_name_plural = _("编制收回行动")
@@ -378,6 +416,9 @@ class CampaignLine(models.Model):
     vacancy = models.IntegerField(_("空编数"))
     amount = models.PositiveIntegerField(_("收回数"))
 
+    objects = RestrictedManager()
+    restricted_through = "unit"
+
     class Meta:
         verbose_name = _("收回明细")
         verbose_name_plural = _("收回明细")
@@ -414,6 +455,9 @@ class CampaignSkip(models.Model):
         Unit, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="campaign_skips"
     )
     balance = models.IntegerField(_("编制数"), default=0)
+
+    objects = RestrictedManager()
+    restricted_through = "unit"
 
     class Meta:
         verbose_name = _("未纳入的机构")

@@ -5,6 +5,8 @@ derived from approved events (and from registrations of units that existed befor
 started). Services in ``units.services`` are the only writers.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +14,8 @@ from django.db.models.functions import Length, Ord, Substr
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from core.restrict import RestrictedManager, is_restricted, own_rows, visible_values
 
 from .choices import (
     Category,
@@ -57,6 +61,8 @@ class Jurisdiction(models.Model):
     )
     level = models.CharField(_("层级"), max_length=16, choices=JurisdictionLevel.choices)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
@@ -87,6 +93,13 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A user limited to jurisdictions reads those and the ones below them."""
+        from .permissions import jurisdictions_restriction
+
+        return jurisdictions_restriction(user)
+
 
 class InstitutionCap(models.Model):
     """The institution cap (机构限额) of a jurisdiction, in force from a date."""
@@ -104,6 +117,9 @@ class InstitutionCap(models.Model):
         blank=True,
         related_name="caps",
     )
+
+    objects = RestrictedManager()
+    restricted_through = "jurisdiction"
 
     class Meta:
         verbose_name = _("机构限额")
@@ -133,6 +149,8 @@ class Unit(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=UnitKind.choices)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("机构")
         verbose_name_plural = _("机构")
@@ -156,6 +174,14 @@ class Unit(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("units:unit-detail", kwargs={"key": self.key})
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A unit is read within the jurisdiction of its latest version (or, before it has one,
+        the jurisdiction it is born in)."""
+        from .permissions import units_restriction
+
+        return units_restriction(user)
+
 
 class UnitRegistration(models.Model):
     """A unit registered as existing from a date (not created by an event): its state at birth."""
@@ -165,6 +191,9 @@ class UnitRegistration(models.Model):
     )
     established_on = models.DateField(_("成立日期"))
     attributes = models.JSONField(_("初始属性"), default=dict)
+
+    objects = RestrictedManager()
+    restricted_through = "unit"
 
     class Meta:
         verbose_name = _("存量登记")
@@ -236,6 +265,8 @@ class UnitVersion(models.Model):
         blank=True,
         related_name="closed_versions",
     )
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("机构版本")
@@ -317,6 +348,14 @@ class UnitVersion(models.Model):
         end = self.valid_to.isoformat() if self.valid_to else "…"
         return f"{self.name} [{self.valid_from.isoformat()}, {end})"
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """The versions of a unit are read with the unit (the whole history of a unit in
+        scope, nothing of one outside)."""
+        from .permissions import versions_restriction
+
+        return versions_restriction(user)
+
 
 class Decision(models.Model):
     """A reform decision (决定/文件). Only approved decisions change the registry."""
@@ -358,6 +397,8 @@ class Decision(models.Model):
     )
     revoked_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("改革决定")
         verbose_name_plural = _("改革决定")
@@ -396,6 +437,13 @@ class Decision(models.Model):
     def is_approved(self) -> bool:
         return self.status == DecisionStatus.APPROVED
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A decision is read when one of its events is (it touches a unit the user reads), or
+        when the user created it."""
+        events = visible_values(Event, user, "decision_id")
+        return None if events is None else own_rows(user, "created_by") | Q(pk__in=events)
+
 
 def _attachment_path(instance: "DecisionAttachment", filename: str) -> str:
     return f"decisions/{instance.decision_id}/{filename}"
@@ -410,6 +458,9 @@ class DecisionAttachment(models.Model):
     title = models.CharField(_("标题"), max_length=200, blank=True)
     file = models.FileField(_("文件"), upload_to=_attachment_path)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    restricted_through = "decision"
 
     class Meta:
         verbose_name = _("决定附件")
@@ -441,6 +492,8 @@ class Event(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("改革事项")
         verbose_name_plural = _("改革事项")
@@ -468,6 +521,13 @@ class Event(models.Model):
             label = self.type
         return f"{self.key}（{label}，{self.effective_on.isoformat()}）"
 
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """An event is read when it touches a unit the user reads; of its units, the user reads
+        only those (``EventParticipant``)."""
+        parts = visible_values(EventParticipant, user, "event_id")
+        return None if parts is None else Q(pk__in=parts)
+
 
 class EventParticipant(models.Model):
     """A unit taking part in an event, as source (ends or changes) or target (starts/continues).
@@ -486,6 +546,9 @@ class EventParticipant(models.Model):
     creates = models.BooleanField(_("新设"), default=False)
     attributes = models.JSONField(_("成立时属性"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = RestrictedManager()
+    restricted_through = "unit"
 
     class Meta:
         verbose_name = _("事项涉及机构")
@@ -543,6 +606,9 @@ class UnitDocument(models.Model):
     )
     file = models.FileField(_("文件"), upload_to=_document_path, blank=True)
 
+    objects = RestrictedManager()
+    restricted_through = "unit"
+
     class Meta:
         verbose_name = _("机构文件")
         verbose_name_plural = _("机构文件")
@@ -582,6 +648,8 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
@@ -592,6 +660,12 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_repr}"
+
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """A user limited to jurisdictions reads the entries of their own writes only (an entry
+        names whatever it wrote, in any jurisdiction)."""
+        return own_rows(user, "user") if is_restricted(Jurisdiction, user) else None
 
 
 class JurisdictionScope(models.Model):
@@ -607,6 +681,9 @@ class JurisdictionScope(models.Model):
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("行政区划"), on_delete=models.CASCADE, related_name="+"
     )
+
+    objects = RestrictedManager()
+    restricted_through = "jurisdiction"
 
     class Meta:
         verbose_name = _("管辖范围")
@@ -624,7 +701,7 @@ class JurisdictionScope(models.Model):
         return f"{self.user} → {self.jurisdiction}"
 
 
-class _KindManager(models.Manager):
+class _KindManager(RestrictedManager):
     """Units of one kind only."""
 
     def __init__(self, kind: str | None = None):

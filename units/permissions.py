@@ -31,6 +31,8 @@ from .models import (
 )
 
 _CACHE = "_registry_jurisdiction_ids"
+_CODES = "_registry_jurisdiction_codes"
+SCOPED = "_registry_has_scope"  # set on a session's user by units.backends.RegistryBackend
 
 APPROVE = "units.approve_decision"
 
@@ -59,6 +61,9 @@ def user_jurisdiction_ids(user: Any) -> set[int] | None:
     if hasattr(user, _CACHE):
         cached: set[int] | None = getattr(user, _CACHE)
         return cached
+    if getattr(user, SCOPED, True) is False:  # loaded knowing that no scope limits the user
+        setattr(user, _CACHE, None)
+        return None
     from .selectors import jurisdiction_ids
 
     roots = list(
@@ -79,15 +84,21 @@ def user_jurisdiction_ids(user: Any) -> set[int] | None:
 
 def forget_scope(user: Any) -> None:
     """Drop the cached scope of a user object (after its scopes change)."""
-    if user is not None and hasattr(user, _CACHE):
-        delattr(user, _CACHE)
+    for name in (_CACHE, _CODES, SCOPED):
+        if user is not None and hasattr(user, name):
+            delattr(user, name)
 
 
 def user_jurisdiction_codes(user: Any) -> set[str] | None:
+    """Division codes of the jurisdictions a user may touch, or ``None`` when not limited."""
     ids = user_jurisdiction_ids(user)
     if ids is None:
         return None
-    return set(Jurisdiction.objects.filter(pk__in=ids).values_list("code", flat=True))
+    if not hasattr(user, _CODES):
+        codes = set(Jurisdiction.objects.filter(pk__in=ids).values_list("code", flat=True))
+        setattr(user, _CODES, codes)
+    cached: set[str] = getattr(user, _CODES)
+    return cached
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +284,39 @@ def scope_jurisdictions(qs: QuerySet[Jurisdiction], user: Any) -> QuerySet[Juris
     if ids is None:
         return qs
     return qs.filter(pk__in=ids)
+
+
+def jurisdictions_restriction(user: Any) -> Q | None:
+    """Jurisdictions within the user's scopes (``Jurisdiction.restriction``)."""
+    ids = user_jurisdiction_ids(user)
+    return None if ids is None else Q(pk__in=sorted(ids))
+
+
+def versions_restriction(user: Any) -> Q | None:
+    """Versions of units whose latest version lies in the user's jurisdictions: the whole
+    history of a unit in scope, nothing of one outside (``UnitVersion.restriction``)."""
+    ids = user_jurisdiction_ids(user)
+    return None if ids is None else Q(unit__in=latest_versions_in(ids).values("unit_id"))
+
+
+def units_restriction(user: Any) -> Q | None:
+    """Units whose latest version lies in the user's jurisdictions, and units without any
+    version yet (the new unit of a draft, a registration not yet derived) born in one of them
+    (``Unit.restriction``)."""
+    ids = user_jurisdiction_ids(user)
+    if ids is None:
+        return None
+    codes = sorted(user_jurisdiction_codes(user) or ())
+    unversioned = ~Exists(UnitVersion.objects.filter(unit=OuterRef("unit_id")))
+    registered = UnitRegistration.objects.filter(unversioned, attributes__jurisdiction__in=codes)
+    created = EventParticipant.objects.filter(
+        unversioned, creates=True, attributes__jurisdiction__in=codes
+    )
+    return (
+        Q(pk__in=latest_versions_in(ids).values("unit_id"))
+        | Q(pk__in=registered.values("unit_id"))
+        | Q(pk__in=created.values("unit_id"))
+    )
 
 
 def check_event_scope(
