@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import RestrictedAdminMixin
 from units.audit import acting
 from units.exceptions import RegistryError
 
@@ -46,7 +47,7 @@ class UploadForm(forms.Form):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_display = (
         "filename",
         "status",
@@ -124,12 +125,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return HttpResponseRedirect(self.review_url(get_object_or_404(ImportBatch, pk=object_id)))
+        batch = get_object_or_404(self.get_queryset(request), pk=object_id)
+        return HttpResponseRedirect(self.review_url(batch))
 
     def review_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        batch = get_object_or_404(ImportBatch, pk=pk)
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
         if request.method == "POST":
             if not self.has_add_permission(request):
                 raise PermissionDenied

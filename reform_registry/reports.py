@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from core.restrict import restricted, visible_among
 from staffing.choices import QuotaKindCode
 from staffing.selectors import PoolInflow, pool_inflow
 from units import selectors
@@ -108,6 +109,7 @@ def _counts_per_parent(
     after: dt.date,
     jurisdiction_ids: list[int],
     exclude_pending: bool,
+    user: Any = None,
 ) -> _ParentCounts:
     """One grouped query over the versions in force on either date: per supervising unit, the
     institutions counted on ``before`` and on ``after``, and how many of them are a source or
@@ -125,7 +127,7 @@ def _counts_per_parent(
         touched = touched.filter(unit_id__in=local.values("unit_id"))
     touched_units = touched.values("unit_id")
     on_before, on_after = selectors.active_on(before), selectors.active_on(after)
-    versions = UnitVersion.objects.filter(
+    versions = UnitVersion.objects.restrict(user).filter(
         on_before | on_after, kind=UnitKind.INSTITUTION, jurisdiction_id__in=jurisdiction_ids
     )
     if exclude_pending:
@@ -195,10 +197,12 @@ def institution_cap_on(jurisdiction: Jurisdiction, on: dt.date) -> int | None:
     return row
 
 
-def drafts_for_preview(*, after: dt.date) -> list[Decision]:
-    """Draft decisions with at least one event effective on or before ``after``."""
+def drafts_for_preview(*, after: dt.date, user: Any = None) -> list[Decision]:
+    """Draft decisions (that the user reads) with at least one event effective on or before
+    ``after``."""
     return list(
-        Decision.objects.filter(status=DecisionStatus.DRAFT, events__effective_on__lte=after)
+        Decision.objects.restrict(user)
+        .filter(status=DecisionStatus.DRAFT, events__effective_on__lte=after)
         .distinct()
         .order_by("issued_on", "number")
     )
@@ -223,8 +227,10 @@ def reform_summary(
     subdivisions: bool = False,
     exclude_pending: bool = True,
     include_drafts: bool = False,
+    user: Any = None,
 ) -> ReformSummary:
-    """The figures of a reform between two dates (DESIGN §4).
+    """The figures of a reform between two dates (DESIGN §4), of the units the user reads
+    (``user=None``: all).
 
     With ``include_drafts`` the drafts are approved inside a transaction that is rolled back
     once the figures are computed, so the answer is as if they were approved and nothing stays
@@ -237,11 +243,12 @@ def reform_summary(
             after=after,
             subdivisions=subdivisions,
             exclude_pending=exclude_pending,
+            user=user,
         )
     from units import services
 
     with transaction.atomic():
-        drafts = drafts_for_preview(after=after)
+        drafts = drafts_for_preview(after=after, user=user)
         services.decisions_approve(decisions=drafts)
         summary = _reform_summary(
             jurisdiction=jurisdiction,
@@ -249,6 +256,7 @@ def reform_summary(
             after=after,
             subdivisions=subdivisions,
             exclude_pending=exclude_pending,
+            user=user,
         )
         transaction.set_rollback(True)
     summary.include_drafts = True
@@ -263,15 +271,19 @@ def _reform_summary(
     after: dt.date,
     subdivisions: bool,
     exclude_pending: bool,
+    user: Any,
 ) -> ReformSummary:
     ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
     counts = _counts_per_parent(
-        before=before, after=after, jurisdiction_ids=ids, exclude_pending=exclude_pending
+        before=before,
+        after=after,
+        jurisdiction_ids=ids,
+        exclude_pending=exclude_pending,
+        user=user,
     )
     total_before, total_after = counts.total_before, counts.total_after
-    names = _department_names(
-        set(counts.before) | set(counts.after) | counts.involved, before=before, after=after
-    )
+    supervisors = set(counts.before) | set(counts.after) | counts.involved
+    names = _department_names(visible_among(Unit, supervisors, user), before=before, after=after)
     per_before = {d: n for d, n in counts.before.items() if d in names}
     per_after = {d: n for d, n in counts.after.items() if d in names}
     involved = {d for d in counts.involved if d in names}
@@ -345,12 +357,14 @@ def institutions_report(
     jurisdiction: Jurisdiction | None = None,
     subdivisions: bool = False,
     exclude_pending: bool = True,
+    user: Any = None,
 ) -> InstitutionsReport:
     """Institutions counted on a date, grouped by department, category, rank, funding, sector
-    or jurisdiction: one grouped query (and one for the jurisdiction tree)."""
+    or jurisdiction: one grouped query (and one for the jurisdiction tree). Of the units the
+    user reads; a supervising department the user does not read is not named."""
     if group_by not in GROUPINGS:
         raise ValueError(group_by)
-    qs = selectors.versions_on(on).filter(kind=UnitKind.INSTITUTION)
+    qs = restricted(selectors.versions_on(on), user).filter(kind=UnitKind.INSTITUTION)
     if jurisdiction is not None:
         qs = qs.filter(
             jurisdiction_id__in=selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
@@ -366,9 +380,14 @@ def institutions_report(
         department_rows = (
             qs.values("parent_id", "parent__key")
             .annotate(n=Count("id"), label=Subquery(parent_name))
-            .values_list("parent__key", "label", "n")
+            .values_list("parent_id", "parent__key", "label", "n")
         )
-        groups = [GroupCount(key or "", label or "", n) for key, label, n in department_rows]
+        rows = list(department_rows)
+        named = visible_among(Unit, {row[0] for row in rows if row[0]}, user)
+        groups = [
+            GroupCount(key or "", label or "", n) if parent in named else GroupCount("", "", n)
+            for parent, key, label, n in rows
+        ]
     elif group_by == "jurisdiction":
         jurisdiction_rows = qs.values_list("jurisdiction__code", "jurisdiction__name").annotate(
             n=Count("id")
@@ -441,16 +460,20 @@ def changes_report(
     end: dt.date,
     jurisdiction: Jurisdiction | None = None,
     subdivisions: bool = True,
+    user: Any = None,
 ) -> ChangesReport:
     """What was established, ended or changed on a date in [start, end], with the approved
-    events that did it. Four queries whatever the number of units."""
-    events_qs = Event.objects.filter(
+    events that did it, of the units the user reads (an event names only those). Four
+    queries whatever the number of units."""
+    events_qs = Event.objects.restrict(user).filter(
         decision__status=DecisionStatus.APPROVED,
         effective_on__gte=start,
         effective_on__lte=end,
     )
-    versions = UnitVersion.objects.select_related("unit", "opened_by__decision")
-    ended_versions = UnitVersion.objects.select_related("unit", "closed_by__decision")
+    versions = UnitVersion.objects.restrict(user).select_related("unit", "opened_by__decision")
+    ended_versions = UnitVersion.objects.restrict(user).select_related(
+        "unit", "closed_by__decision"
+    )
     if jurisdiction is not None:
         ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
         versions = versions.filter(jurisdiction_id__in=ids)
@@ -530,7 +553,8 @@ def changes_report(
     parts: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     event_list = list(events_qs.select_related("decision").order_by("effective_on", "id"))
     for event_id, role, key in (
-        EventParticipant.objects.filter(event_id__in=[e.pk for e in event_list])
+        EventParticipant.objects.restrict(user)
+        .filter(event_id__in=[e.pk for e in event_list])
         .order_by("event_id", "role", "position", "id")
         .values_list("event_id", "role", "unit__key")
     ):
@@ -605,12 +629,14 @@ def quotas_report(
     subdivisions: bool = False,
     unit_kind: str | None = None,
     kind: str | None = None,
+    user: Any = None,
 ) -> QuotasReport:
     """Per group (jurisdiction, or supervising department — a department with its own
     quotas counts as its own group) and quota kind: units holding or reporting that kind,
     balance, latest actual headcount on or before the date, vacancy (balance − actual over the
     units that reported) and the number of over-staffed units; plus the pools' balances.
-    Two grouped queries and two for the labels, whatever the number of units."""
+    Of the units and pools the user reads. Two grouped queries and two for the labels,
+    whatever the number of units."""
     from django.db import connection
 
     from staffing.ledger import balance_rows
@@ -618,7 +644,7 @@ def quotas_report(
 
     if group_by not in QUOTA_GROUPINGS:
         raise ValueError(group_by)
-    versions = selectors.versions_on(on)
+    versions = restricted(selectors.versions_on(on), user)
     ids: list[int] | None = None
     if jurisdiction is not None:
         ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
@@ -704,7 +730,7 @@ def quotas_report(
     elif group_ids:
         labels = {
             uid: (key, name)
-            for uid, key, name in selectors.versions_on(on)
+            for uid, key, name in restricted(selectors.versions_on(on), user)
             .filter(unit_id__in=group_ids)
             .values_list("unit_id", "unit__key", "name")
         }
@@ -724,7 +750,9 @@ def quotas_report(
         for grp, kind_code, units, balance, reported, actual, vacancy, over in raw
     ]
     rows.sort(key=lambda r: (r.key, order.get(r.kind, 99)))
-    pool_accounts = Account.objects.filter(type="pool").select_related("jurisdiction")
+    pool_accounts = (
+        Account.objects.restrict(user).filter(type="pool").select_related("jurisdiction")
+    )
     if ids is not None:
         pool_accounts = pool_accounts.filter(jurisdiction_id__in=ids)
     pool_list = list(pool_accounts)

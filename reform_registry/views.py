@@ -7,12 +7,14 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from core.restrict import visible
 from staffing.choices import TransferReason
 from units.exceptions import RegistryError
 from units.models import Decision, Jurisdiction
@@ -38,6 +40,17 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
+def report_jurisdictions(request: HttpRequest) -> list[Jurisdiction]:
+    """The jurisdictions a report page offers: those the user reads. Asking for another one
+    that exists is refused (403), as the API's reports refuse it."""
+    jurisdictions = list(visible(Jurisdiction.objects.order_by("code"), request))
+    asked = request.GET.get("jurisdiction", "").strip()
+    outside = asked and all(j.code != asked for j in jurisdictions)
+    if outside and Jurisdiction.objects.filter(code=asked).exists():
+        raise PermissionDenied(_("行政区划不在您的管辖范围内。"))
+    return jurisdictions
+
+
 @official_required
 def changes(request: HttpRequest) -> HttpResponse:
     """What was established, ended or changed between two dates, grouped by decision."""
@@ -50,16 +63,18 @@ def changes(request: HttpRequest) -> HttpResponse:
             % {"start": start.isoformat(), "end": end.isoformat()}
         )
         start, end = end, start
-    jurisdictions = list(Jurisdiction.objects.order_by("code"))
+    jurisdictions = report_jurisdictions(request)
     code = params.choice("jurisdiction", [j.code for j in jurisdictions], label=_("行政区划"))
     jurisdiction = next((j for j in jurisdictions if j.code == code), None)
-    report = reports.changes_report(start=start, end=end, jurisdiction=jurisdiction)
+    report = reports.changes_report(
+        start=start, end=end, jurisdiction=jurisdiction, user=request.user
+    )
     page = Paginator(group_changes(report), CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
     groups = list(page.object_list)
     pks = dict(
-        Decision.objects.filter(number__in=[g["number"] for g in groups]).values_list(
-            "number", "pk"
-        )
+        visible(
+            Decision.objects.filter(number__in=[g["number"] for g in groups]), request
+        ).values_list("number", "pk")
     )
     for group in groups:
         group["pk"] = pks.get(group["number"])
@@ -115,7 +130,7 @@ DEMO_AFTER = dt.date(2021, 3, 31)
 def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
     """The figures of a reform between two dates (DESIGN §4), as the article quotes them."""
     params = Params(request)
-    jurisdictions = list(Jurisdiction.objects.order_by("code"))
+    jurisdictions = report_jurisdictions(request)
     codes = [j.code for j in jurisdictions]
     default = DEMO_JURISDICTION if DEMO_JURISDICTION in codes else (codes[0] if codes else "")
     code = params.choice("jurisdiction", codes, label=_("行政区划"), default=default)
@@ -135,7 +150,11 @@ def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
     if jurisdiction is not None and not period:
         try:
             summary = reports.reform_summary(
-                jurisdiction=jurisdiction, before=before, after=after, **options
+                jurisdiction=jurisdiction,
+                before=before,
+                after=after,
+                **options,
+                user=request.user,
             )
         except RegistryError as exc:
             params.problems.extend(p["message"] for p in exc.problems)

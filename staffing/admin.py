@@ -21,6 +21,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import RestrictedAdminMixin
+from core.restrict import visible
 from units.exceptions import RegistryError
 from units.models import Jurisdiction, Unit
 from units.selectors import today
@@ -53,13 +55,18 @@ def _add_problems(form, exc: RegistryError) -> None:
 
 
 def ledger_rows(
-    account: Account | None, lines: list[Transfer], opening: dict[str, int] | None = None
+    account: Account | None,
+    lines: list[Transfer],
+    opening: dict[str, int] | None = None,
+    hidden: set[int] | frozenset[int] = frozenset(),
 ) -> list[dict[str, Any]]:
     """The ledger of one account as rows: signed amount, counterpart and running balance per
-    kind from the opening balances (planned transfers shown, not counted)."""
+    kind from the opening balances (planned transfers shown, not counted). ``hidden`` lines
+    (the user may not read them) are counted in the balance but not shown."""
     if account is None:
         return []
-    labels = account_labels({t.from_account_id for t in lines} | {t.to_account_id for t in lines})
+    shown = [t for t in lines if t.pk not in hidden]
+    labels = account_labels({t.from_account_id for t in shown} | {t.to_account_id for t in shown})
     running: dict[str, int] = dict(opening or {})
     rows = []
     for t in lines:
@@ -67,6 +74,8 @@ def ledger_rows(
         delta = t.amount if incoming else -t.amount
         if not t.planned:
             running[t.kind] = running.get(t.kind, 0) + delta
+        if t.pk in hidden:
+            continue
         rows.append(
             {
                 "transfer": t,
@@ -80,8 +89,8 @@ def ledger_rows(
     return rows
 
 
-class NoEditAdmin(admin.ModelAdmin):
-    """Ledger rows are facts: no change, no delete."""
+class NoEditAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """Ledger rows are facts: no change, no delete. Rows are read within the user's scope."""
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -140,18 +149,18 @@ class AccountAdmin(NoEditAdmin):
         """The quota panel of a unit: balances per kind on a date, latest headcount, vacancy or
         over-staffing, leadership posts, and the ledger lines."""
         self._check_view(request)
-        unit = Unit.objects.filter(key=key).first()
+        unit = visible(Unit.objects.filter(key=key), request).first()
         if unit is None:
             raise Http404(gettext("机构不存在。"))
         on = _on(request)
-        panel = selectors.unit_quota_panel(unit, on)
+        panel = selectors.unit_quota_panel(unit, on, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("编制面板：%(unit)s")
             % {"unit": panel.state.name if panel.state else key},
             "panel": panel,
             "on": on,
-            "rows": ledger_rows(panel.account, panel.lines),
+            "rows": ledger_rows(panel.account, panel.lines, hidden=panel.hidden),
             "opts": self.model._meta,
             "can_add": request.user.has_perm("staffing.add_transfer"),
         }
@@ -159,20 +168,22 @@ class AccountAdmin(NoEditAdmin):
 
     def pool_view(self, request, code: str):
         self._check_view(request)
-        jurisdiction = Jurisdiction.objects.filter(code=code).first()
+        jurisdiction = visible(Jurisdiction.objects.filter(code=code), request).first()
         if jurisdiction is None:
             raise Http404(gettext("行政区划不存在。"))
         on = _on(request)
-        screen = selectors.pool_screen(jurisdiction, on)
+        screen = selectors.pool_screen(jurisdiction, on, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("编制周转池：%(name)s") % {"name": jurisdiction.name},
             "screen": screen,
             "on": on,
             "balances": [(QuotaKindCode(k).label, v) for k, v in screen.balances.items()],
-            "rows": ledger_rows(screen.account, screen.lines, screen.opening),
+            "rows": ledger_rows(screen.account, screen.lines, screen.opening, screen.hidden),
             "truncated": screen.line_count - len(screen.lines),
-            "campaigns": RecoveryCampaign.objects.filter(jurisdiction=jurisdiction),
+            "campaigns": visible(
+                RecoveryCampaign.objects.filter(jurisdiction=jurisdiction), request
+            ),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/staffing/pool_screen.html", context)
@@ -344,20 +355,17 @@ class RecoveryCampaignAdmin(NoEditAdmin):
             raise Http404
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied
-        lines = list(campaign.lines.select_related("unit").order_by("unit__key", "id"))
-        names = _names(
-            [ln.unit_id for ln in lines] + list(campaign.skips.values_list("unit_id", flat=True)),
-            campaign.on,
+        lines = list(
+            visible(campaign.lines.select_related("unit"), request).order_by("unit__key", "id")
         )
+        skips = list(visible(campaign.skips.select_related("unit"), request).order_by("unit__key"))
+        names = _names([ln.unit_id for ln in lines] + [s.unit_id for s in skips], campaign.on)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("编制收回：%(c)s") % {"c": campaign},
             "campaign": campaign,
             "lines": [(ln, names.get(ln.unit_id, ln.unit.key)) for ln in lines],
-            "skips": [
-                (s, names.get(s.unit_id, s.unit.key))
-                for s in campaign.skips.select_related("unit").order_by("unit__key")
-            ],
+            "skips": [(s, names.get(s.unit_id, s.unit.key)) for s in skips],
             "totals": _totals(lines),
             "can_apply": campaign.status == CampaignStatus.PREVIEW
             and request.user.has_perm(APPROVE),
@@ -372,7 +380,7 @@ class RecoveryCampaignAdmin(NoEditAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm(APPROVE):
             raise PermissionDenied
-        campaign = RecoveryCampaign.objects.filter(pk=pk).first()
+        campaign = visible(RecoveryCampaign.objects.filter(pk=pk), request).first()
         if campaign is None:
             raise Http404
         try:

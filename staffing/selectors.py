@@ -7,9 +7,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from core.restrict import visible_among
 from units.choices import Category, UnitKind
 from units.models import Jurisdiction, Unit, UnitVersion
 from units.projection import chunked
@@ -223,6 +225,13 @@ def ledger_lines(account: Account | None, *, until: dt.date | None = None) -> Qu
     ).order_by("date", "id")
 
 
+def hidden_lines(lines: Iterable[Transfer], user: Any) -> set[int]:
+    """Ids of the ledger lines a user may not read: transfers with a unit or pool outside the
+    user's scope. A screen leaves them out but still counts them in its balances."""
+    ids = [line.pk for line in lines]
+    return set(ids) - visible_among(Transfer, ids, user)
+
+
 @dataclass
 class QuotaPanel:
     unit: Unit
@@ -232,6 +241,7 @@ class QuotaPanel:
     staff: list[Vacancy] = field(default_factory=list)
     leadership: list[Vacancy] = field(default_factory=list)
     lines: list[Transfer] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)  # lines the user may not read
     # Filled in by the quota panel template tag: the latest lines and how many are left out.
     recent: Sequence[object] = field(default_factory=list)
     more_lines: int = 0
@@ -242,14 +252,16 @@ class QuotaPanel:
         return sum(values) if values else None
 
 
-def unit_quota_panel(unit: Unit, on: dt.date | None = None) -> QuotaPanel:
+def unit_quota_panel(unit: Unit, on: dt.date | None = None, *, user: Any = None) -> QuotaPanel:
     """Everything the quota panel of a unit shows: balances per kind on a date, the latest
-    headcount and vacancy or over-staffing, leadership posts separately, and the ledger."""
+    headcount and vacancy or over-staffing, leadership posts separately, and the ledger (with
+    the lines the user may not read marked ``hidden``)."""
     on = on or today()
     account = Account.objects.filter(unit=unit).first()
     rows = unit_vacancies(unit, on)
     staff = [v for v in rows if v.kind not in LEADERSHIP_KINDS]
     leadership = [v for v in rows if v.kind in LEADERSHIP_KINDS]
+    lines = list(ledger_lines(account))
     return QuotaPanel(
         unit=unit,
         on=on,
@@ -257,7 +269,8 @@ def unit_quota_panel(unit: Unit, on: dt.date | None = None) -> QuotaPanel:
         state=unit_state(unit=unit, on=on),
         staff=staff,
         leadership=leadership,
-        lines=list(ledger_lines(account)),
+        lines=lines,
+        hidden=hidden_lines(lines, user),
     )
 
 
@@ -276,13 +289,15 @@ class PoolScreen:
     lines: list[Transfer]
     line_count: int = 0
     opening: dict[str, int] = field(default_factory=dict)
+    hidden: set[int] = field(default_factory=set)  # lines the user may not read
 
 
 def pool_screen(
-    jurisdiction: Jurisdiction, on: dt.date | None = None, *, limit: int = 500
+    jurisdiction: Jurisdiction, on: dt.date | None = None, *, limit: int = 500, user: Any = None
 ) -> PoolScreen:
     """The pool of a jurisdiction: balances on a date and its latest ``limit`` ledger lines,
-    with the balances before the first line shown (``opening``)."""
+    with the balances before the first line shown (``opening``) and the lines the user may not
+    read marked ``hidden``."""
     on = on or today()
     account = Account.objects.filter(type=AccountType.POOL, jurisdiction=jurisdiction).first()
     everything = ledger_lines(account)
@@ -306,6 +321,7 @@ def pool_screen(
         lines=lines,
         line_count=count,
         opening=opening,
+        hidden=hidden_lines(lines, user),
     )
 
 

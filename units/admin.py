@@ -3,7 +3,7 @@ reform decisions with their events and attachments, approval with a preview, the
 
 Every write goes through ``units.services``; a refused write (``RegistryError``) is shown on
 the page it came from, field by field where the problem names one, and nothing is written.
-Querysets are limited to the user's jurisdictions (``units.permissions``).
+Every screen reads within the user's jurisdictions (``core.admin.RestrictedAdminMixin``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     Exists,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Value,
@@ -32,6 +33,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.admin import RestrictedAdminMixin
+from core.restrict import restricted
 
 from . import permissions, selectors, services
 from .choices import Category, DecisionStatus, Funding, Rank, UnitKind
@@ -50,6 +54,7 @@ from .models import (
     DecisionAttachment,
     Department,
     Event,
+    EventParticipant,
     Institution,
     InstitutionCap,
     Jurisdiction,
@@ -70,7 +75,7 @@ admin.site.index_title = _("改革事项录入与审批")
 # ---------------------------------------------------------------------------------------------
 
 
-class ServiceFormAdmin(admin.ModelAdmin):
+class ServiceFormAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     """A change form whose saves call services. When a service refuses, the transaction is
     rolled back and the same POST is validated again with the problems as form errors."""
 
@@ -198,7 +203,7 @@ class JurisdictionFilter(admin.SimpleListFilter):
     parameter_name = "jurisdiction"
 
     def lookups(self, request, model_admin):
-        qs = permissions.scope_jurisdictions(Jurisdiction.objects.all(), request.user)
+        qs = Jurisdiction.objects.restrict(request.user)
         return [(j.code, str(j)) for j in qs.order_by("code")]
 
     def queryset(self, request, queryset):
@@ -216,7 +221,7 @@ class SupervisorFilter(admin.SimpleListFilter):
             kind=UnitKind.DEPARTMENT,
             unit__in=UnitVersion.objects.filter(parent__isnull=False).values("parent_id"),
         )
-        departments = permissions.scope_versions(departments, request.user)
+        departments = restricted(departments, request.user)
         return [
             (key, f"{name}（{key}）")
             for key, name in departments.order_by("name").values_list("unit__key", "name")
@@ -287,7 +292,7 @@ class UnitScreenAdmin(ServiceFormAdmin):
                 ),
             )
         )
-        return permissions.scope_units(qs, request.user)
+        return qs
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -380,7 +385,7 @@ class InstitutionAdmin(UnitScreenAdmin):
 
 
 @admin.register(Unit)
-class UnitLookupAdmin(admin.ModelAdmin):
+class UnitLookupAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     """Serves the autocomplete of units (sources, targets, supervising units); no screen."""
 
     search_fields = ["key"]
@@ -392,7 +397,8 @@ class UnitLookupAdmin(admin.ModelAdmin):
         today = selectors.today()
         versions = UnitVersion.objects.filter(unit=OuterRef("pk"))
         qs = (
-            NamedUnit.objects.annotate(
+            NamedUnit.objects.restrict(request.user)
+            .annotate(
                 current_name=Coalesce(_today_version("name"), _first_version("name")),
                 current_active=Exists(versions.filter(selectors.active_on(today))),
                 current_ended=Exists(versions.filter(valid_to__lte=today)),
@@ -400,7 +406,7 @@ class UnitLookupAdmin(admin.ModelAdmin):
             .filter(Exists(versions))
             .order_by("-current_active", "key")  # units that exist today first
         )
-        return permissions.scope_units(qs, request.user)
+        return qs
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -433,7 +439,7 @@ def _attribute_fieldset(prefix: str) -> list[str]:
     return [prefix + name for name in ATTRIBUTE_FIELDS]
 
 
-class EventInline(admin.StackedInline):
+class EventInline(RestrictedAdminMixin, admin.StackedInline):
     model = Event
     form = EventForm
     extra = 1
@@ -447,7 +453,13 @@ class EventInline(admin.StackedInline):
         return formset
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("participants__unit")
+        # Of an event, the units the user reads (an event touching one is shown).
+        participants = EventParticipant.objects.restrict(request.user).select_related("unit")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("participants", queryset=participants))
+        )
 
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if _is_draft(obj) and self.has_add_permission(request, obj) else 0
@@ -526,7 +538,7 @@ class EventInline(admin.StackedInline):
         return _is_draft(obj) and super().has_delete_permission(request, obj)
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(RestrictedAdminMixin, admin.TabularInline):
     model = DecisionAttachment
     form = AttachmentForm
     extra = 1
@@ -580,8 +592,7 @@ class DecisionAdmin(ServiceFormAdmin):
     actions = ["delete_drafts"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).annotate(event_count=Count("events"))
-        return permissions.scope_decisions(qs, request.user)
+        return super().get_queryset(request).annotate(event_count=Count("events"))
 
     @admin.display(description=_("事项数"), ordering="event_count")
     def event_count(self, obj):
@@ -767,6 +778,10 @@ class DecisionAdmin(ServiceFormAdmin):
         decision = self.get_object(request, object_id)
         if decision is None:
             raise Http404(gettext("决定不存在或不在您的管辖范围内。"))
+        try:  # the preview names every unit the decision touches: all must be the user's
+            permissions.check_decisions_in_scope(request.user, [decision])
+        except permissions.NotPermitted as exc:
+            raise PermissionDenied(exc.message) from None
         return decision
 
     def _approval_page(self, request, decision, *, revoke: bool, problems=None):
@@ -821,7 +836,7 @@ class DecisionAdmin(ServiceFormAdmin):
 # ---------------------------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -839,23 +854,15 @@ class JurisdictionAdmin(ReadOnlyAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["parent"]
 
-    def get_queryset(self, request):
-        return permissions.scope_jurisdictions(super().get_queryset(request), request.user)
-
 
 @admin.register(InstitutionCap)
 class InstitutionCapAdmin(ReadOnlyAdmin):
     list_display = ["jurisdiction", "valid_from", "cap", "decision"]
     list_select_related = ["jurisdiction", "decision"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = permissions.user_jurisdiction_ids(request.user)
-        return qs if ids is None else qs.filter(jurisdiction_id__in=ids)
-
 
 @admin.register(JurisdictionScope)
-class JurisdictionScopeAdmin(admin.ModelAdmin):
+class JurisdictionScopeAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     """Which users are limited to which jurisdictions; granted and withdrawn with an audit row."""
 
     list_display = ["user", "jurisdiction"]

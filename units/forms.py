@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import ISODateField
 
-from . import permissions
 from .choices import Category, Funding, ParticipantRole, Rank, UnitKind
 from .models import (
     Decision,
@@ -333,9 +332,10 @@ EventForm = type(
 
 
 def _refresh_querysets(form: ProblemsMixin) -> None:
-    """Querysets that depend on the day and on the user: units by today's name, jurisdictions
-    within the user's scope."""
+    """Querysets that depend on the day and on the user: units by today's name, both within
+    the user's scope."""
     choices = jurisdiction_choices(form.request)
+    user = getattr(form.request, "user", None)
     for name, field in form.fields.items():
         if name.endswith("jurisdiction") and isinstance(field, forms.ChoiceField):
             field.choices = choices
@@ -344,7 +344,7 @@ def _refresh_querysets(form: ProblemsMixin) -> None:
             and field.queryset is not None
             and field.queryset.model is NamedUnit
         ):
-            field.queryset = named_units()
+            field.queryset = named_units().restrict(user)
 
 
 def jurisdiction_choices(request) -> list[tuple[str, str]]:
@@ -352,7 +352,7 @@ def jurisdiction_choices(request) -> list[tuple[str, str]]:
     cached = getattr(request, "_registry_jurisdiction_choices", None)
     if cached is None:
         user = getattr(request, "user", None)
-        scoped = permissions.scope_jurisdictions(Jurisdiction.objects.all(), user)
+        scoped = Jurisdiction.objects.restrict(user)
         cached = [("", "---------")] + [
             (code, f"{name}（{code}）") for code, name in scoped.values_list("code", "name")
         ]

@@ -2,8 +2,10 @@
 
 A user with no ``JurisdictionScope`` row is not limited; with one or more, the user sees and
 touches only units whose jurisdiction is one of those or below. The services call the checks
-here (``user=None`` means a command or the system: no check), querysets of the admin and the
-API call the ``scope_*`` filters, so the rule holds whatever page or endpoint is used.
+here (``user=None`` means a command or the system: no check). Reads are restricted through
+``core.restrict``: the models declare how they restrict themselves, and those of jurisdictions,
+units and versions call the rule here (``*_restriction``), so the rule holds whatever page,
+admin screen, endpoint or report is used.
 
 A unit's jurisdiction is that of its latest version; a unit without versions (the new unit of a
 draft event, or a registration not yet derived) has the jurisdiction it is given at birth.
@@ -235,7 +237,7 @@ def check_decisions_in_scope(user: Any, decisions: Iterable[Decision]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Querysets
+# Reads: the rule the restrictions of jurisdictions, units and versions call (core.restrict)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -246,44 +248,6 @@ def latest_versions_in(jurisdiction_ids: Iterable[int]) -> QuerySet[UnitVersion]
     return UnitVersion.objects.filter(jurisdiction_id__in=list(jurisdiction_ids)).exclude(
         Exists(later)
     )
-
-
-def scope_versions(qs: QuerySet[UnitVersion], user: Any) -> QuerySet[UnitVersion]:
-    """Versions of units in the user's jurisdictions."""
-    ids = user_jurisdiction_ids(user)
-    if ids is None:
-        return qs
-    return qs.filter(jurisdiction_id__in=ids)
-
-
-def scope_units(qs: QuerySet[Unit], user: Any) -> QuerySet[Unit]:
-    """Units whose latest version lies in the user's jurisdictions."""
-    ids = user_jurisdiction_ids(user)
-    if ids is None:
-        return qs
-    return qs.filter(pk__in=latest_versions_in(ids).values("unit_id"))
-
-
-def scope_decisions(qs: QuerySet[Decision], user: Any) -> QuerySet[Decision]:
-    """Decisions a scoped user may see: those they created and those touching a unit of their
-    jurisdictions (existing units, or new units placed there)."""
-    ids = user_jurisdiction_ids(user)
-    if ids is None:
-        return qs
-    codes = user_jurisdiction_codes(user) or set()
-    units = latest_versions_in(ids).values("unit_id")
-    touching = EventParticipant.objects.filter(unit_id__in=units).values("event__decision_id")
-    born_here = EventParticipant.objects.filter(
-        creates=True, attributes__jurisdiction__in=list(codes)
-    ).values("event__decision_id")
-    return qs.filter(Q(created_by=user) | Q(pk__in=touching) | Q(pk__in=born_here))
-
-
-def scope_jurisdictions(qs: QuerySet[Jurisdiction], user: Any) -> QuerySet[Jurisdiction]:
-    ids = user_jurisdiction_ids(user)
-    if ids is None:
-        return qs
-    return qs.filter(pk__in=ids)
 
 
 def jurisdictions_restriction(user: Any) -> Q | None:

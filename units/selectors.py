@@ -452,18 +452,20 @@ class DecisionChanges:
 
 
 def change_details(
-    *, decisions: Iterable[Decision], start: dt.date, end: dt.date
+    *, decisions: Iterable[Decision], start: dt.date, end: dt.date, user: Any = None
 ) -> list[DecisionChanges]:
     """The events of the given decisions effective in (start, end], with their units named as
-    they were (sources the day before, targets on the day). Three queries whatever the size."""
+    they were (sources the day before, targets on the day): of the units the user reads. Three
+    queries whatever the size."""
     decisions = list(decisions)
     events = list(
-        Event.objects.filter(
-            decision__in=decisions, effective_on__gt=start, effective_on__lte=end
-        ).order_by("effective_on", "id")
+        Event.objects.restrict(user)
+        .filter(decision__in=decisions, effective_on__gt=start, effective_on__lte=end)
+        .order_by("effective_on", "id")
     )
     parts = list(
-        EventParticipant.objects.filter(event__in=events)
+        EventParticipant.objects.restrict(user)
+        .filter(event__in=events)
         .select_related("unit")
         .order_by("event_id", "role", "position", "id")
     )

@@ -19,12 +19,13 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.dates import InvalidDate, parse_iso_date
+from core.restrict import get_visible_or_404, visible, visible_among
 
 from . import selectors
 from .choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
@@ -231,7 +232,9 @@ def field_label(name: str) -> str:
 @official_required
 def unit_list(request: HttpRequest) -> HttpResponseBase:
     params = Params(request)
-    jurisdictions = list(Jurisdiction.objects.order_by("code").values_list("code", "name"))
+    jurisdictions = list(
+        visible(Jurisdiction.objects.order_by("code"), request).values_list("code", "name")
+    )
     filters = params.list_filters()
     try:
         versions = selectors.unit_list(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
@@ -239,12 +242,16 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
         params.refused_filters(exc, UnitFilterSet.base_filters)
         filters = {name: value for name, value in filters.items() if name not in exc.error_dict}
         versions = selectors.unit_list(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
+    versions = visible(versions, request)
     if params.text("format") == "csv" and not params.problems:
         return unit_list_csv(versions, params.as_of)
     departments = list(
-        selectors.unit_list(
-            on=params.as_of,
-            filters={"kind": UnitKind.DEPARTMENT, "jurisdiction": filters.get("jurisdiction")},
+        visible(
+            selectors.unit_list(
+                on=params.as_of,
+                filters={"kind": UnitKind.DEPARTMENT, "jurisdiction": filters.get("jurisdiction")},
+            ),
+            request,
         ).values_list("unit__key", "name")[: MAX_DEPARTMENT_CHOICES + 1]
     )
     page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -333,8 +340,13 @@ def unit_list_csv(versions: Any, on: dt.date) -> StreamingHttpResponse:
 # ---------------------------------------------------------------------------------------------
 
 
-def lineage_diagram(unit: Unit, on: dt.date, query: str, depth: int | None = None) -> Any:
+def lineage_diagram(
+    unit: Unit, on: dt.date, query: str, depth: int | None = None, *, user: Any = None
+) -> Any:
+    """The lineage of a unit as a diagram, of the units the user reads."""
     lineage = selectors.unit_lineage(unit=unit, depth=depth)
+    shown = visible_among(Unit, lineage.units, user)
+    lineage.units = {uid: u for uid, u in lineage.units.items() if uid in shown}
     if len(lineage.units) > MAX_LINEAGE_NODES:
         # Keep the nearest generations: a diagram of hundreds of rows helps nobody.
         distance = {unit.pk: 0, **lineage.ancestors, **lineage.descendants}
@@ -378,7 +390,7 @@ def lineage_diagram(unit: Unit, on: dt.date, query: str, depth: int | None = Non
 @official_required
 def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
     params = Params(request)
-    unit = get_object_or_404(Unit, key=key)
+    unit = get_visible_or_404(Unit.objects.all(), request, key=key)
     history = selectors.unit_history(unit=unit)
     state = next(
         (
@@ -430,8 +442,10 @@ def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
         "notice": notice,
         "history": history,
         "timeline": timeline,
-        "diagram": lineage_diagram(unit, params.as_of, query),
-        "documents": list(unit.documents.select_related("decision").order_by("-issued_on")),
+        "diagram": lineage_diagram(unit, params.as_of, query, user=request.user),
+        "documents": list(
+            visible(unit.documents.select_related("decision"), request).order_by("-issued_on")
+        ),
         "is_department": unit.kind == UnitKind.DEPARTMENT,
     }
     return render_page(request, "units/unit_detail.html", context, params)
@@ -499,11 +513,14 @@ def step_chart(
 @official_required
 def department_detail(request: HttpRequest, key: str) -> HttpResponse:
     params = Params(request)
-    department = get_object_or_404(Unit, key=key, kind=UnitKind.DEPARTMENT)
+    department = get_visible_or_404(Unit.objects.all(), request, key=key, kind=UnitKind.DEPARTMENT)
     state = selectors.unit_state(unit=department, on=params.as_of)
     institutions = list(
-        selectors.unit_list(
-            on=params.as_of, filters={"parent": key, "kind": UnitKind.INSTITUTION}
+        visible(
+            selectors.unit_list(
+                on=params.as_of, filters={"parent": key, "kind": UnitKind.INSTITUTION}
+            ),
+            request,
         ).order_by("name", "unit__key")
     )
     counted = [
@@ -530,8 +547,10 @@ def department_detail(request: HttpRequest, key: str) -> HttpResponse:
 @official_required
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     params = Params(request)
-    decision = get_object_or_404(Decision.objects.select_related("approved_by"), pk=pk)
-    details = selectors.change_details(decisions=[decision], start=dt.date.min, end=dt.date.max)[0]
+    decision = get_visible_or_404(Decision.objects.select_related("approved_by"), request, pk=pk)
+    details = selectors.change_details(
+        decisions=[decision], start=dt.date.min, end=dt.date.max, user=request.user
+    )[0]
     events = [
         event_row(
             key=item.event.key,
@@ -547,6 +566,6 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decision": decision,
         "events": events,
         "is_draft": decision.status == DecisionStatus.DRAFT,
-        "attachments": list(decision.attachments.all()),
+        "attachments": list(visible(decision.attachments.all(), request)),
     }
     return render_page(request, "units/decision_detail.html", context, params)

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,9 +16,9 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from core.dates import ISODateSerializerField
+from core.restrict import is_restricted, require_visible
 from reform_registry import reports
 from staffing.choices import QuotaKindCode
-from units import permissions as scopes
 from units.choices import EventType, UnitKind
 from units.models import Jurisdiction
 from units.selectors import today
@@ -145,15 +144,13 @@ def parse(params_class, request) -> dict:
     params = params_class(data=request.query_params.dict())
     params.is_valid(raise_exception=True)
     values = params.validated_data
-    allowed = scopes.user_jurisdiction_ids(request.user)
-    if allowed is not None:
-        jurisdiction = values.get("jurisdiction")
-        if jurisdiction is None:
-            raise serializers.ValidationError(
-                {"jurisdiction": [_("您的管辖范围有限，请指定行政区划。")]}
-            )
-        if jurisdiction.pk not in allowed:
-            raise PermissionDenied(_("行政区划不在您的管辖范围内。"))
+    jurisdiction = values.get("jurisdiction")
+    if jurisdiction is not None:
+        require_visible(jurisdiction, request, _("行政区划不在您的管辖范围内。"))
+    elif is_restricted(Jurisdiction, request.user):
+        raise serializers.ValidationError(
+            {"jurisdiction": [_("您的管辖范围有限，请指定行政区划。")]}
+        )
     return values
 
 
@@ -362,7 +359,7 @@ class ReformSummaryView(APIView):
     )
     def get(self, request):
         params = parse(ReformSummaryParams, request)
-        summary = reports.reform_summary(**params)
+        summary = reports.reform_summary(**params, user=request.user)
         return Response(ReformSummarySerializer(summary).data)
 
 
@@ -386,6 +383,7 @@ class InstitutionsReportView(APIView):
             jurisdiction=params.get("jurisdiction"),
             subdivisions=params["subdivisions"],
             exclude_pending=params["exclude_pending"],
+            user=request.user,
         )
         return Response(InstitutionsReportSerializer(report).data)
 
@@ -410,6 +408,7 @@ class QuotasReportView(APIView):
             subdivisions=params["subdivisions"],
             unit_kind=params.get("unit_kind"),
             kind=params.get("kind"),
+            user=request.user,
         )
         return Response(QuotasReportSerializer(report).data)
 
@@ -432,5 +431,6 @@ class ChangesReportView(APIView):
             end=params["to"],
             jurisdiction=params.get("jurisdiction"),
             subdivisions=params["subdivisions"],
+            user=request.user,
         )
         return Response(ChangesReportSerializer(report).data)

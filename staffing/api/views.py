@@ -3,15 +3,14 @@ headcount reports (writable through the staffing service)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.restrict import RestrictedViewSetMixin
 from units import audit
-from units import permissions as scopes
 from units.api.views import parse_date
 from units.models import Unit
 from units.selectors import today
@@ -29,18 +28,8 @@ from .serializers import (
 )
 
 
-def scoped_accounts(user):
-    """Accounts a user may see: all, or for a user limited to jurisdictions, the accounts of
-    their units and the pools of their jurisdictions (never the external account)."""
-    ids = scopes.user_jurisdiction_ids(user)
-    if ids is None:
-        return None
-    units = scopes.scope_units(Unit.objects.all(), user).values("pk")
-    return Account.objects.filter(Q(unit__in=units) | Q(jurisdiction_id__in=ids)).values("pk")
-
-
 @extend_schema_view(list=extend_schema(summary=_("编制余额（机构与周转池，某日）")))
-class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class BalanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Balances per quota kind of unit and pool accounts on ``as_of``: one grouped query for
     the page, whatever its size."""
 
@@ -48,11 +37,6 @@ class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BalanceSerializer
     filterset_class = AccountFilterSet
     csv_filename = "balances"
-
-    def get_queryset(self):
-        visible = scoped_accounts(self.request.user)
-        queryset = super().get_queryset()
-        return queryset if visible is None else queryset.filter(pk__in=visible)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -70,7 +54,7 @@ class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     list=extend_schema(summary=_("编制划转列表")),
     retrieve=extend_schema(summary=_("一笔编制划转")),
 )
-class TransferViewSet(viewsets.ReadOnlyModelViewSet):
+class TransferViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Transfer.objects.select_related(
         "from_account__unit",
         "from_account__jurisdiction",
@@ -84,13 +68,6 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
     csv_filename = "transfers"
 
-    def get_queryset(self):
-        visible = scoped_accounts(self.request.user)
-        queryset = super().get_queryset()
-        if visible is None:
-            return queryset
-        return queryset.filter(Q(from_account__in=visible) | Q(to_account__in=visible))
-
 
 @extend_schema_view(
     list=extend_schema(summary=_("实有人数报告列表")),
@@ -102,6 +79,7 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class HeadcountViewSet(
+    RestrictedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -116,13 +94,6 @@ class HeadcountViewSet(
     lookup_value_regex = r"[^/]+"
     write_permission = "staffing.add_headcountreport"
     csv_filename = "headcounts"
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if scopes.user_jurisdiction_ids(self.request.user) is None:
-            return queryset
-        units = scopes.scope_units(Unit.objects.all(), self.request.user).values("pk")
-        return queryset.filter(unit__in=units)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -140,7 +111,6 @@ class HeadcountViewSet(
             raise ValidationError(
                 {"unit": [_("机构“%(key)s”不存在。") % {"key": values["unit"][:100]}]}
             )
-        scopes.check_units_in_scope(request.user, [unit])
         existed = HeadcountReport.objects.filter(
             unit=unit, kind=values["kind"], as_of=values["as_of"]
         ).exists()
@@ -151,6 +121,7 @@ class HeadcountViewSet(
                 as_of=values["as_of"],
                 actual=values["actual"],
                 source=values["source"],
+                user=request.user,
             )
         return Response(
             HeadcountSerializer(report).data,

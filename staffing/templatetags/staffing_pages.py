@@ -39,12 +39,15 @@ def account_label(account) -> str:
     return account.unit.key
 
 
-@register.simple_tag
-def quota_panel(unit, on: dt.date) -> QuotaPanel:
-    """The quota panel of a unit on a date (balances, headcount, vacancy, recent transfers)."""
-    panel = unit_quota_panel(unit, on)
+@register.simple_tag(takes_context=True)
+def quota_panel(context, unit, on: dt.date) -> QuotaPanel:
+    """The quota panel of a unit on a date (balances, headcount, vacancy, the recent transfers
+    the page's user may read)."""
+    request = context.get("request")
+    panel = unit_quota_panel(unit, on, user=getattr(request, "user", None))
+    shown = [t for t in panel.lines if t.pk not in panel.hidden]
     lines = []
-    for transfer in panel.lines[-RECENT_LINES:][::-1]:
+    for transfer in shown[-RECENT_LINES:][::-1]:
         incoming = panel.account is not None and transfer.to_account_id == panel.account.pk
         other = transfer.from_account if incoming else transfer.to_account
         lines.append(
@@ -61,5 +64,5 @@ def quota_panel(unit, on: dt.date) -> QuotaPanel:
             )
         )
     panel.recent = lines
-    panel.more_lines = max(0, len(panel.lines) - RECENT_LINES)
+    panel.more_lines = max(0, len(shown) - RECENT_LINES)
     return panel

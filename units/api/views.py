@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from core.api import api_parameters
 from core.dates import InvalidDate, parse_iso_date
+from core.restrict import RestrictedViewSetMixin, visible_among
 
-from .. import permissions as scopes
 from .. import selectors
 from ..choices import EventType, ParticipantRole
 from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
@@ -81,7 +81,7 @@ def parse_int(request, name: str, *, low: int, high: int) -> int | None:
     list=extend_schema(summary=_("行政区划列表")),
     retrieve=extend_schema(summary=_("一个行政区划")),
 )
-class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
+class JurisdictionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Administrative divisions with their institution caps."""
 
     queryset = (
@@ -95,9 +95,6 @@ class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = KEY_REGEX
     csv_filename = "jurisdictions"
 
-    def get_queryset(self):
-        return scopes.scope_jurisdictions(super().get_queryset(), self.request.user)
-
     def get_object(self):
         try:
             return self.get_queryset().get(code=self.kwargs["code"])
@@ -108,7 +105,7 @@ class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary=_("机构列表（某日状态）")),
 )
-class UnitViewSet(viewsets.GenericViewSet):
+class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     """Units addressed by key; the list gives each unit's state on ``as_of``."""
 
     queryset = UnitVersion.objects.select_related("unit", "jurisdiction", "parent").order_by(
@@ -120,16 +117,10 @@ class UnitViewSet(viewsets.GenericViewSet):
     lookup_value_regex = KEY_REGEX
     csv_filename = "units"
 
-    def get_queryset(self):
-        return scopes.scope_versions(super().get_queryset(), self.request.user)
-
     def get_unit(self) -> Unit:
         """The unit of the URL, or 404 (also outside the user's jurisdictions)."""
         try:
-            unit = scopes.scope_units(
-                Unit.objects.filter(key=self.kwargs["key"]), self.request.user
-            )
-            return unit.get()
+            return Unit.objects.restrict(self.request.user).get(key=self.kwargs["key"])
         except (Unit.DoesNotExist, ValueError):
             raise Http404 from None
 
@@ -216,6 +207,8 @@ class UnitViewSet(viewsets.GenericViewSet):
         unit = self.get_unit()
         depth = parse_int(request, "depth", low=0, high=selectors.MAX_LINEAGE_DEPTH)
         lineage = selectors.unit_lineage(unit=unit, depth=depth)
+        shown = visible_among(Unit, lineage.units, request.user)
+        lineage.units = {uid: u for uid, u in lineage.units.items() if uid in shown}
         ids = set(lineage.units)
         names = dict(
             UnitVersion.objects.filter(unit_id__in=ids)
@@ -260,7 +253,7 @@ class UnitViewSet(viewsets.GenericViewSet):
     list=extend_schema(summary=_("改革决定列表")),
     retrieve=extend_schema(summary=_("一个改革决定")),
 )
-class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
+class DecisionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (
         Decision.objects.annotate(event_count=Count("events"))
         .prefetch_related("attachments")
@@ -269,10 +262,6 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilterSet
     lookup_value_regex = KEY_REGEX
-
-    def get_queryset(self):
-        return scopes.scope_decisions(super().get_queryset(), self.request.user)
-
     csv_filename = "decisions"
 
 
@@ -280,7 +269,7 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary=_("改革事项列表")),
     retrieve=extend_schema(summary=_("一个改革事项")),
 )
-class EventViewSet(viewsets.ReadOnlyModelViewSet):
+class EventViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (
         Event.objects.select_related("decision")
         .prefetch_related(
@@ -298,13 +287,6 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "key"
     lookup_value_regex = KEY_REGEX
     csv_filename = "events"
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if scopes.user_jurisdiction_ids(self.request.user) is None:
-            return queryset
-        visible = scopes.scope_decisions(Decision.objects.all(), self.request.user)
-        return queryset.filter(decision__in=visible.values("pk"))
 
     def get_object(self):
         try:
