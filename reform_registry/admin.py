@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.admin import RestrictedAdminMixin
-from units.audit import acting
-from units.exceptions import RegistryError
+from core.audit import acting
+from core.errors import RegistryError
 
 from .models import ImportBatch
 from .workbook.format import SHEETS

@@ -41,6 +41,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    "core.apps.CoreConfig",
     "core.apps.RegistryAdminConfig",  # the admin, with the registry's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "units.audit.AuditContextMiddleware",
+    "core.audit.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "reform_registry.urls"

@@ -14,9 +14,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from core.errors import RegistryError
 from core.restrict import visible
 from staffing.choices import TransferReason
-from units.exceptions import RegistryError
 from units.models import Decision, Jurisdiction
 from units.views import (
     Params,

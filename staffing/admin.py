@@ -22,8 +22,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import RestrictedAdminMixin
+from core.errors import RegistryError
 from core.restrict import visible
-from units.exceptions import RegistryError
 from units.models import Jurisdiction, Unit
 from units.selectors import today
 

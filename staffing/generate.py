@@ -16,10 +16,10 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from core.bulk import chunked
 from units import services as unit_services
 from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from units.models import Decision, EventParticipant, Jurisdiction, Unit, UnitVersion
-from units.projection import chunked
 from units.selectors import jurisdiction_ids
 
 from .choices import QuotaKindCode, TransferReason

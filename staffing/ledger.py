@@ -14,8 +14,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from core.bulk import chunked
 from units.models import Unit, UnitVersion
-from units.projection import chunked
 
 from .choices import AccountType
 from .models import Account, Transfer

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from core.bulk import chunked
 from core.restrict import visible_among
 from units.choices import Category, UnitKind
 from units.models import Jurisdiction, Unit, UnitVersion
-from units.projection import chunked
 from units.selectors import today, unit_state, versions_on
 
 from .choices import (

@@ -28,12 +28,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import chunked, copy_values, insert_with_ids
+from core.errors import RegistryError
 from units import audit, permissions
-from units.bulk import copy_values, insert_with_ids
 from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind
-from units.exceptions import RegistryError
 from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
-from units.projection import chunked
 
 from .choices import (
     AccountType,

@@ -35,11 +35,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import RestrictedAdminMixin
+from core.errors import RegistryError
 from core.restrict import restricted
 
 from . import permissions, selectors, services
 from .choices import Category, DecisionStatus, Funding, Rank, UnitKind
-from .exceptions import RegistryError
 from .forms import (
     NEW_UNIT_SLOTS,
     AttachmentForm,

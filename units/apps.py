@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class UnitsConfig(AppConfig):
     name = "units"
     verbose_name = _("机构与改革事项")
-
-    def ready(self) -> None:
-        from .bulk import use_arrays_for_long_in_lists
-
-        use_arrays_for_long_in_lists()

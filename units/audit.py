@@ -1,65 +1,27 @@
 """The audit trail: every write of the services records who, when, which request and what.
 
-The acting user (or command) and the request id live in a context variable set by
-``AuditContextMiddleware`` for web requests, by ``RegistryCommand`` for management commands and
-by ``acting()`` anywhere else. Services call ``record``/``record_many``; nothing else writes.
+Who is acting comes from ``core.audit`` (the request's user, the command, or ``acting()``).
+Services call ``record``/``record_many``; nothing else writes.
 """
 
 from __future__ import annotations
 
-import contextvars
-import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.db import models
 from django.utils import timezone
 
-from .bulk import copy_values
+from core.audit import current_actor
+from core.bulk import copy_values
+
 from .models import AuditEntry
-
-
-@dataclass(frozen=True)
-class Actor:
-    user: Any = None
-    name: str = "system"
-    request_id: str = ""
-
-
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("registry_actor", default=Actor())  # noqa: B039 (frozen)
-
-
-def current_actor() -> Actor:
-    return _current.get()
-
-
-@contextmanager
-def acting(
-    *, user: Any = None, name: str | None = None, request_id: str | None = None
-) -> Iterator[Actor]:
-    """Attribute the writes inside the block to a user or a named command."""
-    outer = _current.get()
-    if name is None:
-        name = getattr(user, "username", None) or outer.name
-    actor = Actor(
-        user=user if user is not None and getattr(user, "is_authenticated", False) else outer.user,
-        name=name,
-        request_id=request_id if request_id is not None else (outer.request_id or uuid.uuid4().hex),
-    )
-    token = _current.set(actor)
-    try:
-        yield actor
-    finally:
-        _current.reset(token)
 
 
 def _entry(
     action: str, object_type: str, object_id: Any, object_repr: str, before: Any, after: Any
 ) -> AuditEntry:
-    actor = _current.get()
+    actor = current_actor()
     user = actor.user if getattr(actor.user, "pk", None) else None
     return AuditEntry(
         user=user,
@@ -101,7 +63,7 @@ AUDIT_COLUMNS = (
 
 def record_many(action: str, items: Iterable[tuple[models.Model, Any, Any]]) -> int:
     """Record a bulk write: one row per (object, before, after), in one COPY (or INSERT)."""
-    actor = _current.get()
+    actor = current_actor()
     user_id = getattr(actor.user, "pk", None)
     name, request_id, at = actor.name[:150], actor.request_id, timezone.now()
     return copy_values(
@@ -130,39 +92,3 @@ def record_summary(action: str, object_type: str, object_id: str, summary: Any) 
     entry = _entry(action, object_type, object_id, object_id, None, summary)
     entry.save()
     return entry
-
-
-class AuditContextMiddleware:
-    """Give each request an id and attribute its writes to the logged-in user."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        request.request_id = request_id[:64]
-        user = getattr(request, "user", None)
-        token = _current.set(
-            Actor(
-                user=user if user is not None and user.is_authenticated else None,
-                name=user.get_username()
-                if user is not None and user.is_authenticated
-                else "anonymous",
-                request_id=request.request_id,
-            )
-        )
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
-        response["X-Request-Id"] = request.request_id
-        return response
-
-
-class RegistryCommand(BaseCommand):
-    """A management command whose writes are attributed to ``manage.py <name>``."""
-
-    def execute(self, *args, **options):
-        name = "manage.py " + self.__class__.__module__.rsplit(".", 1)[-1]
-        with acting(name=name, request_id=uuid.uuid4().hex):
-            return super().execute(*args, **options)

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core.errors import RegistryError
+
 from . import audit
-from .exceptions import RegistryError
 from .models import (
     Decision,
     EventParticipant,

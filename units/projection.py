@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Case, JSONField, Q, When
 from django.utils.translation import gettext as _
 
+from core.bulk import chunked
+
 from .choices import (
     TYPES_ENDING_SOURCES,
     Category,
@@ -29,8 +31,6 @@ from .choices import (
 )
 from .models import Event, EventParticipant, Jurisdiction, Unit, UnitRegistration, UnitVersion
 from .validators import credit_code_problem
-
-CHUNK = 5000
 
 # Attributes of a version, in the order of the workbook's columns.
 ATTRIBUTE_FIELDS: tuple[str, ...] = (
@@ -76,17 +76,6 @@ DEFAULTS: dict[str, Any] = {
     "internal_bodies": 0,
 }
 MAX_LENGTHS = {"name": 200, "short_name": 100, "sector": 100}
-
-
-def chunked(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # ---------------------------------------------------------------------------------------------

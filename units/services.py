@@ -21,10 +21,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import chunked, copy_insert, copy_values, insert_with_ids
+from core.errors import RegistryError
+
 from . import audit, permissions
-from .bulk import copy_insert, copy_values, insert_with_ids
 from .choices import DecisionStatus, EventType, ParticipantRole, UnitKind
-from .exceptions import RegistryError
 from .models import (
     Decision,
     DecisionAttachment,
@@ -40,7 +41,6 @@ from .projection import (
     ATTRIBUTE_FIELDS,
     Derivation,
     check_supervision,
-    chunked,
     clean_attributes,
     derive,
     stored_signature,

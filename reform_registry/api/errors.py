@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from units.exceptions import RegistryError
+from core.errors import RegistryError
 
 
 def _flatten(detail, path=""):

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.bulk import chunked
 from staffing.services import MAX_AMOUNT
 from units.models import Event, Unit
-from units.projection import ATTRIBUTE_FIELDS, chunked, clean_attributes
+from units.projection import ATTRIBUTE_FIELDS, clean_attributes
 from units.services import event_structure_problems
 from units.validators import division_code_validator, unit_key_validator
 

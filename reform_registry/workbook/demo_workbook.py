@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from units.exceptions import RegistryError
+from core.errors import RegistryError
 from units.models import Decision, Unit
 
 from .exporter import export_rows

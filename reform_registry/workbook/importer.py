@@ -35,11 +35,11 @@ from typing import Any, TypedDict, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.bulk import chunked, fewer_collections
 from core.dates import parse_iso_date
+from core.errors import RegistryError
 from units import audit, services
-from units.bulk import fewer_collections
 from units.choices import DecisionStatus
-from units.exceptions import RegistryError
 from units.models import (
     Decision,
     Event,
@@ -49,7 +49,7 @@ from units.models import (
     Unit,
     UnitRegistration,
 )
-from units.projection import ATTRIBUTE_FIELDS, chunked, clean_attributes
+from units.projection import ATTRIBUTE_FIELDS, clean_attributes
 
 from . import checks, staffing_sheets
 from .exporter import birth_values

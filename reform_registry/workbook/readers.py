@@ -13,7 +13,7 @@ from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
-from units.bulk import fewer_collections
+from core.bulk import fewer_collections
 
 from . import xlsx_stream
 from .format import CODES_SHEET, SHEETS, Row, Sheet, WorkbookData, cell_text

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import RegistryError
 from units import audit
-from units.exceptions import RegistryError
 
 from ..models import ImportBatch
 from .importer import ImportReport, import_workbook

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from core.bulk import chunked
+from core.errors import RegistryError
 from staffing import services as staffing_services
 from staffing.ledger import (
     account_short_labels,
@@ -30,9 +32,7 @@ from staffing.ledger import (
     unit_accounts,
 )
 from staffing.models import Account, HeadcountReport, Transfer
-from units.exceptions import RegistryError
 from units.models import Event, Jurisdiction, Unit
-from units.projection import chunked
 
 from .format import Row
 

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core import audit as actor_context
 from core.restrict import RestrictedViewSetMixin
-from units import audit
 from units.api.views import parse_date
 from units.models import Unit
 from units.selectors import today
@@ -114,7 +114,7 @@ class HeadcountViewSet(
         existed = HeadcountReport.objects.filter(
             unit=unit, kind=values["kind"], as_of=values["as_of"]
         ).exists()
-        with audit.acting(user=request.user, request_id=getattr(request, "request_id", None)):
+        with actor_context.acting(user=request.user, request_id=getattr(request, "request_id", None)):
             report = services.headcount_report(
                 unit=unit,
                 kind=values["kind"],

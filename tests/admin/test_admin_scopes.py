@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from core.errors import RegistryError
 from units import permissions, services
-from units.exceptions import RegistryError
 from units.models import Decision, Jurisdiction, JurisdictionScope
 from units.permissions import NotPermitted
 from units.services import NewUnit

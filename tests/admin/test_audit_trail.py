@@ -8,8 +8,9 @@ import datetime as dt
 from django.core.management import call_command
 from django.urls import reverse
 
+from core import audit as actor_context
 from tests.admin.test_admin_decisions import merge_post
-from units import audit, services
+from units import services
 from units.models import AuditEntry, Decision, Event, Unit
 
 D = dt.date
@@ -35,7 +36,7 @@ def test_admin_writes_carry_user_and_request_id(world, login):
 
 def test_updates_keep_values_before_and_after(world):
     decision = world.merge_draft()
-    with audit.acting(user=world.users["clerk"]):
+    with actor_context.acting(user=world.users["clerk"]):
         services.decision_update(decision=decision, title="改后的标题", user=world.users["clerk"])
     row = AuditEntry.objects.get(object_type="units.decision", action="update")
     assert row.before["title"] == "合并住房事业单位" and row.after["title"] == "改后的标题"
@@ -44,7 +45,7 @@ def test_updates_keep_values_before_and_after(world):
 
 def test_services_outside_a_request_are_attributed(world):
     decision = world.merge_draft()
-    with audit.acting(name="nightly-job"):
+    with actor_context.acting(name="nightly-job"):
         services.decision_approve(decision=decision)
     row = AuditEntry.objects.get(object_type="units.decision", action="approve")
     assert row.actor == "nightly-job" and row.user is None
@@ -88,7 +89,7 @@ def test_commands_and_bulk_imports_write_one_row_per_object(db, tmp_path):
 
 def test_bulk_event_creation_writes_a_row_per_event(world):
     decision = services.decision_create(number="批量", title="t", issued_on=D(2020, 1, 1))
-    with audit.acting(name="bulk-test"):
+    with actor_context.acting(name="bulk-test"):
         services.events_create_bulk(
             rows=[
                 services.EventInput(

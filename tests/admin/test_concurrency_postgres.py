@@ -9,9 +9,9 @@ import time
 import pytest
 from django.db import connection, connections
 
+from core.errors import RegistryError
 from tests.admin.conftest import World, ensure_role_groups
 from units import services
-from units.exceptions import RegistryError
 from units.models import AuditEntry, Decision
 from units.signals import registry_changed
 

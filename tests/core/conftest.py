@@ -22,11 +22,12 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 
+from core import audit as actor_context
 from reform_registry.models import ImportBatch
 from staffing import services as staffing
 from staffing.ledger import external_account, pool_account, unit_account
 from staffing.models import Account, RecoveryCampaign, Transfer
-from units import audit, permissions, roles, services
+from units import permissions, roles, services
 from units.models import AuditEntry, Decision, Event, Jurisdiction, Unit, UnitDocument
 from units.services import NewUnit, RegistrationInput
 
@@ -213,7 +214,7 @@ def build_registry() -> Registry:
     permissions.scope_grant(user=other, jurisdiction=sibling)
     admin = User.objects.create_superuser("root", "root@example.org", "Registry-2021!")
     Token.objects.create(user=admin)  # a row for the admin's token screens
-    with audit.acting(user=user):
+    with actor_context.acting(user=user):
         own = _decision(
             "昆编发〔2021〕1号",
             "区属机构调整",

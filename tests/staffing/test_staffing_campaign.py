@@ -7,10 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.errors import RegistryError
 from staffing.models import RecoveryCampaign, Transfer
 from staffing.selectors import balance, campaign_plan, ledger_total, pool_inflow, unit_balances
 from staffing.services import campaign_apply, campaign_preview, campaign_reverse, headcount_report
-from units.exceptions import RegistryError
 from units.models import AuditEntry
 
 D = dt.date

@@ -6,11 +6,11 @@ import threading
 import pytest
 from django.db import connection
 
+from core.errors import RegistryError
 from staffing.ledger import external_account, pool_account, unit_account
 from staffing.selectors import balance
 from staffing.services import transfer_post
 from units import services as unit_services
-from units.exceptions import RegistryError
 
 D = dt.date
 

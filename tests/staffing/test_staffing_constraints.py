@@ -6,6 +6,7 @@ import importlib
 import pytest
 from django.utils import timezone
 
+from core.errors import RegistryError
 from staffing.ledger import external_account
 from staffing.models import (
     Account,
@@ -19,7 +20,6 @@ from staffing.models import (
 from staffing.selectors import latest_headcounts, unit_vacancies
 from staffing.services import headcount_report
 from tests.constraints import assert_refused, named_constraints
-from units.exceptions import RegistryError
 from units.models import Unit
 
 D = dt.date

@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
+from core.errors import RegistryError
 from staffing.models import Transfer
 from staffing.selectors import balance, ledger_total, pool_inflow, unit_balances
 from staffing.services import transfer_post
 from units import services as unit_services
-from units.exceptions import RegistryError
 from units.models import Unit
 
 D = dt.date

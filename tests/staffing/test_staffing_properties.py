@@ -8,6 +8,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import RegistryError
 from staffing.ledger import ledger_problems
 from staffing.models import RecoveryCampaign, Transfer
 from staffing.selectors import ledger_total
@@ -19,7 +20,6 @@ from staffing.services import (
     transfer_reverse,
 )
 from units import services as unit_services
-from units.exceptions import RegistryError
 from units.models import Decision, Unit
 
 UNITS = 5

@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from units import audit, services
-from units.exceptions import RegistryError
+from core import audit as actor_context
+from core.errors import RegistryError
+from units import services
 from units.models import AuditEntry, Decision, Event, Unit
 
 D = dt.date
@@ -33,7 +34,7 @@ def rows(action=None, object_type=None):
 
 
 def test_jurisdiction_and_cap_writes_are_audited(db):
-    with audit.acting(name="setup"):
+    with actor_context.acting(name="setup"):
         city = services.jurisdiction_create(code="150200", name="包头市", level="city")
         services.institution_cap_set(jurisdiction=city, valid_from=D(2021, 1, 1), cap=202)
     created = rows("create", "units.jurisdiction")[0]
@@ -44,7 +45,7 @@ def test_jurisdiction_and_cap_writes_are_audited(db):
 
 
 def test_registration_is_audited_per_unit(reg):
-    with audit.acting(name="import"):
+    with actor_context.acting(name="import"):
         reg.register("u1", sector="卫生")
         reg.register("u2")
     registered = rows("register")
@@ -61,7 +62,7 @@ def test_registration_is_audited_per_unit(reg):
 def test_draft_lifecycle_is_audited_with_the_user_and_before_after(reg, users):
     clerk = users["clerk"]
     reg.register("old")
-    with audit.acting(user=clerk) as actor:
+    with actor_context.acting(user=clerk) as actor:
         decision = services.decision_create(
             number="包编发〔2020〕5号", title="草稿", issued_on=D(2020, 1, 1), user=clerk
         )
@@ -109,7 +110,7 @@ def test_draft_lifecycle_is_audited_with_the_user_and_before_after(reg, users):
 
 def test_deleting_a_draft_is_audited_with_the_units_it_would_have_created(reg, users):
     decision = reg.draft(reg.event("e", "establish", D(2020, 1, 1), new_units=[reg.new("n")]))
-    with audit.acting(user=users["clerk"]):
+    with actor_context.acting(user=users["clerk"]):
         services.decision_delete(decision=decision, user=users["clerk"])
     assert rows("delete", "units.decision")[0].before["number"] == decision.number
     assert rows("delete", "units.unit")[0].before == {"key": "n", "kind": "institution"}
@@ -123,7 +124,7 @@ def test_approval_and_revocation_are_audited_with_the_approver(reg, users):
     decision = reg.draft(
         reg.event("e", "change", D(2020, 1, 1), sources=["u"], attributes={"name": "x"})
     )
-    with audit.acting(user=approver):
+    with actor_context.acting(user=approver):
         services.decision_approve(decision=decision, user=approver)
         services.decision_revoke(decision=decision, user=approver)
     approve = rows("approve")[0]

@@ -1,11 +1,11 @@
-"""Long ``__in`` lists of plain ids or keys (units.bulk.use_arrays_for_long_in_lists) select
+"""Long ``__in`` lists of plain ids or keys (core.bulk.use_arrays_for_long_in_lists) select
 exactly the rows Django would; other values are still prepared for the database."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from units.bulk import ARRAY_IN_THRESHOLD
+from core.bulk import ARRAY_IN_THRESHOLD
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db

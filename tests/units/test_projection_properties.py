@@ -8,8 +8,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import RegistryError
 from units import services
-from units.exceptions import RegistryError
 from units.models import Decision, UnitVersion
 
 D = dt.date

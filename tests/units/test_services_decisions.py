@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from core.errors import RegistryError
 from units import services
-from units.exceptions import RegistryError
 from units.models import Decision, Event, EventParticipant, Unit
 
 D = dt.date

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
+from core.errors import RegistryError
 from units import services
 from units.choices import DecisionStatus
-from units.exceptions import RegistryError
 from units.models import Decision, Unit
 
 D = dt.date

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from core.errors import RegistryError
 from units import services
-from units.exceptions import RegistryError
 from units.models import Unit
 from units.signals import registry_changed
 

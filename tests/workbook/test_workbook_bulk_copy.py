@@ -1,4 +1,4 @@
-"""units.bulk stores exactly what bulk_create would (COPY on PostgreSQL)."""
+"""core.bulk stores exactly what bulk_create would (COPY on PostgreSQL)."""
 
 import datetime as dt
 import gc
@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
+from core.bulk import copy_insert, copy_values, fewer_collections, insert_with_ids
 from units.audit import record_many
-from units.bulk import copy_insert, copy_values, fewer_collections, insert_with_ids
 from units.models import AuditEntry, Jurisdiction, Unit, UnitRegistration, UnitVersion
 
 pytestmark = pytest.mark.django_db

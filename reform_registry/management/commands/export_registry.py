@@ -4,12 +4,12 @@ workbook, or the blank workbook to fill in (DESIGN §5)."""
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from core.audit import RegistryCommand
+from core.errors import RegistryError
 from reform_registry.workbook.demo_workbook import demo_rows
 from reform_registry.workbook.exporter import export_registry
 from reform_registry.workbook.template import write_template
 from reform_registry.workbook.writers import write_workbook
-from units.audit import RegistryCommand
-from units.exceptions import RegistryError
 
 
 class Command(RegistryCommand):

@@ -25,10 +25,10 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from core.audit import RegistryCommand
+from core.errors import RegistryError
 from units import services
-from units.audit import RegistryCommand
 from units.choices import Category, EventType, Funding, JurisdictionLevel, Rank, UnitKind
-from units.exceptions import RegistryError
 from units.models import Jurisdiction
 from units.validators import credit_code_check_character
 

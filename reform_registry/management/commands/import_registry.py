@@ -3,9 +3,9 @@
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from core.audit import RegistryCommand
 from reform_registry.workbook import read_workbook
 from reform_registry.workbook.importer import describe_error, import_workbook
-from units.audit import RegistryCommand
 
 
 class Command(RegistryCommand):

@@ -27,10 +27,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from core.audit import RegistryCommand
+from core.errors import RegistryError
 from reform_registry import demo
 from units import roles
-from units.audit import RegistryCommand
-from units.exceptions import RegistryError
 from units.models import Jurisdiction
 from units.permissions import scope_grant
 

@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from core.audit import RegistryCommand
 from core.dates import InvalidDate, parse_iso_date
+from core.errors import RegistryError
 from staffing.choices import CampaignRule, QuotaKindCode, Rounding
 from staffing.selectors import campaign_plan
 from staffing.services import campaign_apply, campaign_preview
-from units.audit import RegistryCommand
-from units.exceptions import RegistryError
 from units.models import Decision, Jurisdiction
 
 

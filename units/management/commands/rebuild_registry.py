@@ -4,9 +4,9 @@ import json
 
 from django.core.management.base import CommandError
 
+from core.audit import RegistryCommand
+from core.errors import RegistryError
 from units import services
-from units.audit import RegistryCommand
-from units.exceptions import RegistryError
 
 
 class Command(RegistryCommand):

@@ -13,10 +13,11 @@ import gc
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from operator import call
+from typing import Any
 
 from django.db import connection, models
 from django.db.models.expressions import Col
@@ -46,6 +47,22 @@ def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
             _pace_users -= 1
             if _pace_users == 0:
                 gc.set_threshold(*_pace_before)
+
+
+# How many ids one statement sends, where a list is cut into batches.
+CHUNK = 5000
+
+
+def chunked(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    """The items in lists of at most ``size``."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
