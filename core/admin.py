@@ -32,6 +32,20 @@ class RestrictedAdminMixin:
         return restrict_field(field, request.user)
 
 
+class ReadOnlyAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """Rows the admin shows, within the user's read policy, but never adds, changes or deletes
+    (reference data, ledger facts, the audit trail): they are written by services only."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 def restricted_shortcut(request: Any, content_type_id: str, object_id: str) -> Any:
     """The admin's "view on site": the public address of an object the user may read, else
     404 (the address names the object: a unit's key)."""
