@@ -33,7 +33,7 @@ class _Rollback(Exception):
 
 
 def _credit_code(rng: random.Random) -> str:
-    from units.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
+    from units.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
 
     body = "12" + PROVINCE + "".join(rng.choice(CREDIT_CODE_ALPHABET[:10]) for _ in range(9))
     return body + credit_code_check_character(body)

@@ -24,7 +24,7 @@ from django.db import transaction
 from units import services
 from units.choices import Category, EventType, Funding, JurisdictionLevel, Rank, UnitKind
 from units.models import Decision, Jurisdiction
-from units.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
+from units.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 D = dt.date
 

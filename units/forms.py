@@ -1,6 +1,6 @@
 """Forms of the admin screens. They only collect input; ``units.services`` checks and writes.
 
-Attribute fields are generated from ``units.projection.ATTRIBUTE_FIELDS`` under a prefix:
+Attribute fields are generated from ``units.rules.ATTRIBUTE_FIELDS`` under a prefix:
 ``set_`` for what a change/absorb event sets, ``new1_`` … for the new units of an
 establish/merge/split event, none for a unit registered as existing.
 """
@@ -27,7 +27,7 @@ from .models import (
     NamedUnit,
     UnitVersion,
 )
-from .projection import ATTRIBUTE_FIELDS, BOOLEAN_FIELDS
+from .rules import ATTRIBUTE_FIELDS, BOOLEAN_FIELDS
 from .selectors import today
 
 NEW_UNIT_SLOTS = 3

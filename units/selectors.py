@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .choices import Category, DecisionStatus, EventType, ParticipantRole, UnitKind
 from .models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
-from .projection import VERSION_COLUMNS
+from .rules import VERSION_COLUMNS
 
 MAX_LINEAGE_DEPTH = 100
 
@@ -563,8 +563,8 @@ def _counted(kind: str, category: str, pending: bool) -> bool:
 def decision_preview(decision: Decision, *, revoke: bool = False) -> DecisionPreview:
     """Derive the units a decision touches as if it were approved (or, with ``revoke``, as if
     it were revoked) and compare with what is stored. Reads only; a fixed number of queries."""
-    from .projection import check_supervision, derive
     from .services import decision_structure_problems
+    from .services.derivation import check_supervision, derive
 
     events = dict(Event.objects.filter(decision=decision).values_list("id", "key"))
     last = Event.objects.filter(decision=decision).order_by("-effective_on").first()

@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from core.bulk import chunked
 from staffing.services import MAX_AMOUNT
 from units.models import Event, Unit
-from units.projection import ATTRIBUTE_FIELDS, clean_attributes
-from units.services import event_structure_problems
+from units.rules import ATTRIBUTE_FIELDS, clean_attributes, event_structure_problems
 from units.validators import division_code_validator, unit_key_validator
 
 from .format import KEY_COLUMN, SHEETS, Row, cell_code, code_problem, split_list

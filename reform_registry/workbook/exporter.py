@@ -21,7 +21,7 @@ from units.models import (
     Jurisdiction,
     UnitRegistration,
 )
-from units.projection import ATTRIBUTE_FIELDS, DEFAULTS
+from units.rules import ATTRIBUTE_FIELDS, DEFAULTS
 
 from . import staffing_sheets
 from .writers import Rows, write_workbook

@@ -22,7 +22,7 @@ from units.choices import (
     UnitKind,
     unknown_code_message,
 )
-from units.projection import ATTRIBUTE_FIELDS
+from units.rules import ATTRIBUTE_FIELDS
 
 # Sheet name -> columns, in the order they are written (DESIGN §5).
 SHEETS: dict[str, tuple[str, ...]] = {

@@ -49,7 +49,7 @@ from units.models import (
     Unit,
     UnitRegistration,
 )
-from units.projection import ATTRIBUTE_FIELDS, clean_attributes
+from units.rules import ATTRIBUTE_FIELDS, clean_attributes
 
 from . import checks, staffing_sheets
 from .exporter import birth_values

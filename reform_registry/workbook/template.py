@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
-from units.validators import credit_code_check_character
+from units.rules import credit_code_check_character
 
 from .format import CODE_COLUMNS, CODES_SHEET, SHEETS
 from .writers import Rows, xlsx_bytes

@@ -10,7 +10,7 @@ from reform_registry import demo
 from units import selectors, services
 from units.choices import DecisionStatus, EventType, UnitKind
 from units.models import Decision, Event, Jurisdiction, Unit, UnitVersion
-from units.validators import credit_code_problem
+from units.rules import credit_code_problem
 
 
 def test_plan_gives_the_article_figures():

@@ -5,12 +5,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from units.validators import (
-    CREDIT_CODE_ALPHABET,
-    credit_code_check_character,
-    credit_code_problem,
-    validate_credit_code,
-)
+from units.rules import CREDIT_CODE_ALPHABET, credit_code_check_character, credit_code_problem
+from units.validators import validate_credit_code
 
 # Codes published by their holders (the check character is part of the published code).
 REAL_CODES = [

@@ -245,7 +245,7 @@ def test_unit_end(city):
 
 
 def test_previewing_a_draft_does_not_write(city):
-    from units.projection import derive
+    from units.services.derivation import derive
 
     draft = city.draft(reg_event := city.event("d-ab", "abolish", D(2022, 1, 1), sources=["inst1"]))
     assert reg_event["key"] == "d-ab"
@@ -289,7 +289,7 @@ def test_unit_list_refuses_unknown_filters_and_bad_values(city, filters, column)
 
 def test_every_field_of_a_version_can_filter_the_list(city):
     """A new attribute of versions without a filter fails here."""
-    from units.projection import ATTRIBUTE_FIELDS
+    from units.rules import ATTRIBUTE_FIELDS
 
     state = selectors.unit_state(unit=Unit.objects.get(key="inst1"), on=D(2020, 1, 1))
     for name in (*ATTRIBUTE_FIELDS, "kind", "key"):

@@ -30,7 +30,7 @@ from core.errors import RegistryError
 from units import services
 from units.choices import Category, EventType, Funding, JurisdictionLevel, Rank, UnitKind
 from units.models import Jurisdiction
-from units.validators import credit_code_check_character
+from units.rules import credit_code_check_character
 
 PROVINCE_CODE = "990000"
 PROVINCE_NAME = "示范省"

@@ -1,4 +1,4 @@
-"""The projection: attribute values, derivation of versions, supervision checks."""
+"""The derivation: attribute values, derivation of versions, supervision checks."""
 
 import datetime as dt
 
@@ -7,13 +7,8 @@ import pytest
 from core.errors import RegistryError
 from units import services
 from units.models import Unit, UnitVersion
-from units.projection import (
-    ATTRIBUTE_FIELDS,
-    DEFAULTS,
-    check_supervision,
-    clean_attributes,
-    derive,
-)
+from units.rules import ATTRIBUTE_FIELDS, DEFAULTS, clean_attributes
+from units.services.derivation import check_supervision, derive
 
 D = dt.date
 

@@ -1,0 +1,263 @@
+"""Approval and revocation of decisions, and the re-derivation they run.
+
+``decision_approve`` and ``decision_revoke`` re-derive the versions of every unit the decision
+touches from all approved events (``units.services.derivation``), so history may be entered in
+any order of dates. A refused approval raises ``RegistryError`` naming the event, the unit and
+the reason, and leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.bulk import chunked, copy_insert, copy_values
+from core.errors import RegistryError
+
+from .. import audit, permissions
+from ..choices import DecisionStatus
+from ..models import Decision, EventParticipant, Unit, UnitVersion
+from ..rules import ATTRIBUTE_FIELDS
+from ..signals import registry_changed
+from .decisions import decision_snapshot, draft_locked
+from .derivation import Derivation, check_supervision, derive, stored_signature
+from .events import decision_structure_problems
+
+
+def affected_unit_ids(decision_ids: Iterable[int]) -> set[int]:
+    ids = list(decision_ids)
+    found: set[int] = set()
+    for batch in chunked(ids):
+        found.update(
+            EventParticipant.objects.filter(event__decision_id__in=batch).values_list(
+                "unit_id", flat=True
+            )
+        )
+    return found
+
+
+def _raise_if_problems(derivation: Derivation, message: str) -> None:
+    if derivation.problems:
+        first = derivation.problems[0]["message"]
+        message = message if message.endswith("：") else message + " "
+        raise RegistryError(
+            message + first
+            if len(derivation.problems) == 1
+            else message
+            + _("共 %(n)d 个问题，第一个：%(first)s")
+            % {"n": len(derivation.problems), "first": first},
+            problems=derivation.problems,
+        )
+
+
+def rederive(
+    *,
+    unit_ids: Iterable[int] | None,
+    action: str = "rebuild",
+    decisions: Sequence[Decision] = (),
+    refusal: str | None = None,
+) -> Derivation:
+    """Re-derive and store the versions of the given units (all when ``None``).
+
+    Must run inside a transaction; raises ``RegistryError`` with every problem found (its
+    message starts with ``refusal``), having written nothing that the caller's transaction
+    will keep.
+    """
+    ids = None if unit_ids is None else set(unit_ids)
+    if ids:
+        # Two approvals touching one unit run one after the other: the second derives from
+        # what the first committed (PostgreSQL reads committed data statement by statement).
+        for batch in chunked(sorted(ids)):
+            list(
+                Unit.objects.select_for_update()
+                .filter(id__in=batch)
+                .order_by("id")
+                .values_list("id")
+            )
+    derivation = derive(ids)
+    if not derivation.problems:
+        check_supervision(derivation, all_units=ids is None)
+    _raise_if_problems(derivation, refusal or _("登记簿无法据此更新。"))
+    target_ids = list(derivation.versions) if ids is None else sorted(ids)
+    _store_versions(target_ids, derivation)
+    registry_changed.send(
+        sender=Decision, unit_ids=set(target_ids), decisions=list(decisions), action=action
+    )
+    return derivation
+
+
+# The columns of a version as COPY writes them.
+COPY_COLUMNS = (
+    "unit",
+    "kind",
+    "valid_from",
+    "valid_to",
+    "opened_by",
+    "closed_by",
+    *ATTRIBUTE_FIELDS,
+)
+# Straight COPY only while these are all the columns of a version (else through instances).
+_COPY_COLUMNS_COMPLETE = {
+    f.name for f in UnitVersion._meta.concrete_fields if not f.primary_key
+} == set(COPY_COLUMNS)
+
+
+def _store_versions(unit_ids: list[int], derivation: Derivation) -> None:
+    """Replace the stored versions of these units with the derived ones, touching only units
+    whose versions differ."""
+    stored: dict[int, list[tuple]] = {}
+    for batch in chunked(unit_ids):
+        for version in UnitVersion.objects.filter(unit_id__in=batch).order_by(
+            "unit_id", "valid_from"
+        ):
+            stored.setdefault(version.unit_id, []).append(stored_signature(version))
+    changed = [
+        uid
+        for uid in unit_ids
+        if stored.get(uid, []) != [v.signature() for v in derivation.versions.get(uid, [])]
+    ]
+    for batch in chunked(changed):
+        UnitVersion.objects.filter(unit_id__in=batch).delete()
+    versions = [v for uid in changed for v in derivation.versions.get(uid, [])]
+    if connection.vendor == "postgresql" and _COPY_COLUMNS_COMPLETE:
+        copy_values(
+            UnitVersion,
+            COPY_COLUMNS,
+            [
+                (
+                    v.unit_id,
+                    v.kind,
+                    v.valid_from,
+                    v.valid_to,
+                    v.opened_by_id,
+                    v.closed_by_id,
+                    *(v.values[name] for name in ATTRIBUTE_FIELDS),
+                )
+                for v in versions
+            ],
+        )
+    else:
+        copy_insert(UnitVersion, [v.as_model() for v in versions])
+
+
+@transaction.atomic
+def decision_approve(*, decision: Decision, user: Any = None) -> Decision:
+    """Approve a draft: its events apply, the versions of every unit it touches are re-derived.
+    Two approvals at the same moment approve it once; the second is refused."""
+    decisions_approve(decisions=[decision], user=user)
+    decision.refresh_from_db()
+    return decision
+
+
+@transaction.atomic
+def decisions_approve(
+    *, decisions: Sequence[Decision], user: Any = None, extra_unit_ids: Iterable[int] = ()
+) -> list[Decision]:
+    """Approve several drafts at once, re-deriving all the units they touch in one pass
+    (together with ``extra_unit_ids``, e.g. units registered but not yet derived)."""
+    if not decisions:
+        return []
+    permissions.require_approver(user)
+    ids = [d.pk for d in decisions]
+    locked = list(Decision.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    permissions.check_decisions_in_scope(user, locked)
+    for d in locked:
+        if d.status != DecisionStatus.DRAFT:
+            raise RegistryError(
+                _("决定 %(number)s 的状态为“%(status)s”，不能再批准。")
+                % {"number": d.number, "status": d.get_status_display()},
+                decision=d.number,
+            )
+    problems = decision_structure_problems(locked)
+    if problems:
+        raise RegistryError(
+            _("决定 %(number)s 不能批准：") % {"number": ", ".join(d.number for d in locked)}
+            + problems[0]["message"],
+            problems=problems,
+        )
+    now = timezone.now()
+    approver = user if getattr(user, "pk", None) else None
+    Decision.objects.filter(pk__in=ids).update(
+        status=DecisionStatus.APPROVED,
+        approved_by=approver,
+        approved_at=now,
+        revision=F("revision") + 1,
+    )
+    for d in locked:
+        before = decision_snapshot(d)
+        d.status, d.approved_by, d.approved_at = DecisionStatus.APPROVED, approver, now
+        d.revision += 1
+        audit.record("approve", d, before=before, after=decision_snapshot(d))
+    rederive(
+        unit_ids=affected_unit_ids(ids) | set(extra_unit_ids),
+        action="approve",
+        decisions=locked,
+        refusal=_("决定 %(number)s 不能批准：") % {"number": ", ".join(d.number for d in locked)},
+    )
+    return locked
+
+
+@transaction.atomic
+def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
+    """Revoke an approved decision: its events stop applying; versions are re-derived. Refused
+    when later approved events depend on what it did."""
+    permissions.require_approver(user)
+    locked = Decision.objects.select_for_update().get(pk=decision.pk)
+    permissions.check_decisions_in_scope(user, [locked])
+    if locked.status != DecisionStatus.APPROVED:
+        raise RegistryError(
+            _("只有已批准的决定可以撤回，决定 %(number)s 当前为%(status)s。")
+            % {"number": locked.number, "status": locked.get_status_display()},
+            decision=locked.number,
+        )
+    before = decision_snapshot(locked)
+    locked.status = DecisionStatus.REVOKED
+    locked.revoked_by = user if getattr(user, "pk", None) else None
+    locked.revoked_at = timezone.now()
+    locked.revision += 1
+    locked.save(update_fields=["status", "revoked_by", "revoked_at", "revision", "updated_at"])
+    audit.record("revoke", locked, before=before, after=decision_snapshot(locked))
+    rederive(
+        unit_ids=affected_unit_ids([locked.pk]),
+        action="revoke",
+        decisions=[locked],
+        refusal=_("决定 %(number)s 不能撤回：") % {"number": locked.number},
+    )
+    decision.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def decision_record_revoked(*, decision: Decision, user: Any = None) -> Decision:
+    """Record a draft as a decision that was approved and later revoked (history entered
+    afterwards, e.g. from a registry workbook). Its events never apply, so there is nothing to
+    re-derive; the approval and revocation are dated now and attributed to the user."""
+    permissions.require_approver(user)
+    locked = draft_locked(decision)
+    permissions.check_decisions_in_scope(user, [locked])
+    before = decision_snapshot(locked)
+    now = timezone.now()
+    actor = user if getattr(user, "pk", None) else None
+    locked.status = DecisionStatus.REVOKED
+    locked.approved_by = locked.revoked_by = actor
+    locked.approved_at = locked.revoked_at = now
+    locked.revision += 1
+    locked.save(
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "revoked_by",
+            "revoked_at",
+            "revision",
+            "updated_at",
+        ]
+    )
+    audit.record("revoke", locked, before=before, after=decision_snapshot(locked))
+    decision.refresh_from_db()
+    return locked
