@@ -25,7 +25,7 @@ class _Rollback(Exception):
 def run(ctx: Context) -> list[dict]:
     from django.db import transaction
 
-    from staffing.generate import generate_ledger
+    from reform_registry.demo.generate_ledger import generate_ledger
     from staffing.models import HeadcountReport, Transfer
     from staffing.selectors import campaign_plan
     from staffing.services import campaign_apply, campaign_preview

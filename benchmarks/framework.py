@@ -120,7 +120,7 @@ def ensure_registry(ctx: Context, *, is_default_database: bool, log: Callable[[s
     """Generate the registry once; reuse it when this database already holds the same N/seed."""
     from django.core.management import call_command
 
-    from reform_registry.management.commands.generate_registry import (
+    from reform_registry.demo.generate import (
         PROVINCE_CODE,
         generate_registry,
         generated_institutions,

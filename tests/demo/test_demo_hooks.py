@@ -6,7 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from reform_registry.management.commands import generate_registry, load_demo
+from reform_registry.demo import generate
+from reform_registry.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,6 @@ def test_load_demo_runs_extra_steps_once(hook_module, monkeypatch, settings):
 
 
 def test_generate_registry_calls_the_staffing_step(hook_module, monkeypatch):
-    monkeypatch.setattr(generate_registry, "STAFFING_HOOK", ("demo_hook_probe", "generate_extra"))
+    monkeypatch.setattr(generate, "STAFFING_HOOK", ("demo_hook_probe", "generate_extra"))
     call_command("generate_registry", institutions=40, seed=5, stdout=StringIO())
     assert hook_module.calls == [["jurisdiction", "seed", "stdout"]]

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from reform_registry.management.commands.generate_registry import (
+from reform_registry.demo.generate import (
     Generator,
     generated_institutions,
 )

@@ -4,8 +4,8 @@ produces, it round-trips, and load_demo loads it (then applies the recovery camp
 import pytest
 from django.core.management import call_command
 
+from reform_registry.demo.workbook import DEMO_WORKBOOK, demo_rows
 from reform_registry.workbook import read_workbook
-from reform_registry.workbook.demo_workbook import DEMO_WORKBOOK, demo_rows
 from reform_registry.workbook.exporter import export_registry
 from reform_registry.workbook.importer import import_workbook
 from reform_registry.workbook.writers import write_workbook
@@ -25,7 +25,7 @@ def test_committed_demo_workbook_is_what_the_builder_produces(tmp_path):
     assert committed.problems == []
     assert cells(built) == cells(committed), (
         "the demo changed: regenerate the workbook with "
-        "`manage.py export_registry --demo reform_registry/workbook/demo/baotou-2021.xlsx`"
+        "`manage.py export_registry --demo reform_registry/demo/baotou-2021.xlsx`"
     )
 
 

@@ -3,7 +3,7 @@ exists): export → import into an empty database → export gives identical fil
 
 import pytest
 
-from reform_registry.management.commands.generate_registry import generate_registry
+from reform_registry.demo.generate import generate_registry
 from reform_registry.workbook import read_workbook
 from reform_registry.workbook.exporter import export_registry
 from reform_registry.workbook.importer import import_workbook

@@ -8,13 +8,13 @@ import io
 import re
 import zipfile
 from itertools import islice
-from pathlib import Path
 from xml.parsers import expat
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
+from reform_registry.demo.workbook import DEMO_WORKBOOK
 from reform_registry.workbook import xlsx_stream
 from reform_registry.workbook.readers import read_xlsx, read_xlsx_openpyxl
 
@@ -151,7 +151,6 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-DEMO = Path(xlsx_stream.__file__).parent / "demo" / "baotou-2021.xlsx"
 # Shared strings: plain, rich text runs, a phonetic run (not part of the text), a reference.
 SHARED = [
     "<t>共享</t>",
@@ -445,7 +444,7 @@ def test_a_sheet_expat_fails_on_fails_the_same_way(rows, error):
 
 @pytest.mark.parametrize("source", ["handmade", "demo"])
 def test_fast_path_and_expat_give_the_same_rows(source):
-    content = handmade_workbook() if source == "handmade" else DEMO.read_bytes()
+    content = handmade_workbook() if source == "handmade" else DEMO_WORKBOOK.read_bytes()
     book = zipfile.ZipFile(io.BytesIO(content))
     sheets = sorted(name for name in book.namelist() if name.startswith("xl/worksheets/sheet"))
     assert sheets

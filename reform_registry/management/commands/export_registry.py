@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import RegistryCommand
 from core.errors import RegistryError
-from reform_registry.workbook.demo_workbook import demo_rows
+from reform_registry.demo.workbook import demo_rows
 from reform_registry.workbook.exporter import export_registry
 from reform_registry.workbook.template import write_template
 from reform_registry.workbook.writers import write_workbook

@@ -2,12 +2,12 @@
 
 Steps, each a function others extend:
 
-1. ``load_registry()``  — jurisdictions, departments, institutions, decisions, events, grants
-   and headcounts: the demo workbook ``reform_registry/workbook/demo/baotou-2021.xlsx``
-   (built from ``reform_registry.demo`` and ``staffing.demo``), imported;
-2. every step of ``EXTRA_STEPS`` whose module and function exist — the staffing ledger adds
-   its recovery campaign in ``staffing.demo.apply_demo_campaign()`` (the grants and headcounts
-   are in the workbook);
+1. ``demo_workbook_import()`` — jurisdictions, departments, institutions, decisions, events,
+   grants and headcounts: the demo workbook ``reform_registry/demo/baotou-2021.xlsx`` (built
+   by ``reform_registry.demo.workbook``), imported;
+2. every step of ``EXTRA_STEPS`` whose module and function exist — the demo's recovery
+   campaign, ``reform_registry.demo.staffing.apply_demo_campaign()`` (the grants and
+   headcounts are in the workbook);
 3. ``create_demo_users()`` — the administrator and one user per role (``DEMO_USERS``).
 
 Running it again changes nothing in the registry and says so.
@@ -30,38 +30,14 @@ from django.db import transaction
 from core.audit import RegistryCommand
 from core.errors import RegistryError
 from reform_registry import demo
+from reform_registry.demo.workbook import demo_workbook_import
 from units import roles
 from units.models import Jurisdiction
 from units.permissions import scope_grant
 
 # (module, function) run after the registry is loaded, when they exist. Each is called with no
 # arguments inside the demo's transaction and returns a short description (or None).
-EXTRA_STEPS: list[tuple[str, str]] = [("staffing.demo", "apply_demo_campaign")]
-
-
-def load_registry() -> dict[str, int] | None:
-    """Load the registry part of the demo — the workbook kept in the repository
-    (``reform_registry/workbook/demo/baotou-2021.xlsx``), imported like ``import_registry``
-    does — ; None when it is already there."""
-    from reform_registry.workbook import read_workbook
-    from reform_registry.workbook.demo_workbook import DEMO_WORKBOOK
-    from reform_registry.workbook.importer import describe_error, import_workbook
-
-    if demo.demo_loaded():
-        return None
-    report = import_workbook(read_workbook(DEMO_WORKBOOK), source=DEMO_WORKBOOK.name)
-    if report.errors:
-        raise RegistryError(
-            "演示工作簿无法导入：" + "；".join(describe_error(e) for e in report.errors[:20]),
-            problems=report.errors,
-        )
-    created = {name: counts["created"] for name, counts in report.counts.items()}
-    return {
-        "jurisdictions": created["jurisdictions"],
-        "registrations": created["units"],
-        "decisions": created["decisions"],
-        "events": created["events"],
-    }
+EXTRA_STEPS: list[tuple[str, str]] = [("reform_registry.demo.staffing", "apply_demo_campaign")]
 
 
 def extra_steps() -> list[tuple[str, Callable[[], object]]]:
@@ -131,7 +107,7 @@ class Command(RegistryCommand):
         started = time.monotonic()
         try:
             with transaction.atomic():
-                created = load_registry()
+                created = demo_workbook_import()
                 ran: list[str] = []
                 if created is not None:
                     for name, function in extra_steps():

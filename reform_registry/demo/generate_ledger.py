@@ -17,16 +17,22 @@ from collections import defaultdict
 from typing import Any
 
 from core.bulk import chunked
+from staffing.choices import QuotaKindCode, TransferReason
+from staffing.ledger import balance_rows, external_account, unit_accounts
+from staffing.models import Account
+from staffing.services import (
+    HeadcountInput,
+    TransferInput,
+    headcounts_report_bulk,
+    transfers_post_bulk,
+)
 from units import services as unit_services
 from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind
 from units.models import Decision, EventParticipant, Jurisdiction, Unit, UnitVersion
 from units.selectors import jurisdiction_ids
 
-from .choices import QuotaKindCode, TransferReason
-from .demo import plausible_headcount
-from .ledger import balance_rows, external_account, unit_accounts
-from .models import Account
-from .services import HeadcountInput, TransferInput, headcounts_report_bulk, transfers_post_bulk
+from .draws import plausible_headcount
+from .staffing import FirstVersions, first_versions, grant_transfers
 
 GRANT_NUMBER = "模编发〔2015〕1号"
 HEADCOUNT_ON = dt.date(2024, 1, 1)
@@ -80,14 +86,36 @@ def generate_ledger(
     returns counts and timings."""
     started = time.monotonic()
     places = jurisdiction_ids(jurisdiction, subdivisions=True)
-    first: dict[int, tuple[str, str, dt.date]] = {}
-    for unit_id, key, kind, valid_from in (
-        UnitVersion.objects.filter(jurisdiction_id__in=places)
-        .order_by("unit_id", "valid_from")
-        .values_list("unit_id", "unit__key", "kind", "valid_from")
-        .iterator(chunk_size=20000)
-    ):
-        first.setdefault(unit_id, (key, kind, valid_from))
+    first = first_versions(UnitVersion.objects.filter(jurisdiction_id__in=places))
+    skipped = _split_feeders(set(first))
+    accounts: dict[int, int] = {}
+    rng = random.Random(f"ledger/{seed}")
+    rows = _grants(first, skipped, accounts, rng)
+    transfers_post_bulk(rows=rows)
+    granted = time.monotonic()
+    reports = _headcount_reports(places, accounts, rng)
+    headcounts_report_bulk(rows=reports)
+    done = time.monotonic()
+    result = {
+        "transfers": len(rows),
+        "headcounts": len(reports),
+        "units_without_quotas": len(skipped),
+        "timings": {"grants": granted - started, "headcounts": done - granted},
+    }
+    if stdout is not None:
+        stdout.write(
+            f"编制：{len(rows)} 笔核定划转，{len(reports)} 条实有人数"
+            f"（{done - started:.1f} 秒）。\n"
+        )
+    return result
+
+
+def _grants(
+    first: FirstVersions, skipped: set[int], accounts: dict[int, int], rng: random.Random
+) -> list[TransferInput]:
+    """Quotas granted from outside to every unit when it starts (under a grant decision, or
+    the decision that established it); merged and split units and ``skipped`` get none.
+    ``accounts`` is filled with the account of every unit that may hold quotas."""
     created_by: dict[int, tuple[str, int]] = {}
     for unit_id, type_, decision_id in (
         EventParticipant.objects.filter(
@@ -97,16 +125,14 @@ def generate_ledger(
         .iterator(chunk_size=20000)
     ):
         created_by[unit_id] = (type_, decision_id)
-    skipped = _split_feeders(set(first))
     grant = unit_services.decision_create(
         number=GRANT_NUMBER, title="关于核定机构编制的通知（模拟）", issued_on=dt.date(2015, 1, 1)
     )
     grant = unit_services.decision_approve(decision=grant)
     decisions = {pk: Decision(pk=pk, number="") for pk in {d for _t, d in created_by.values()}}
     decisions[grant.pk] = grant
-    accounts = unit_accounts(u for u in first if u not in skipped)
+    accounts.update(unit_accounts(u for u in first if u not in skipped))
     external = external_account()
-    rng = random.Random(f"ledger/{seed}")
     rows: list[TransferInput] = []
     for unit_id, (_key, kind, start) in sorted(first.items()):
         origin = created_by.get(unit_id)
@@ -115,22 +141,21 @@ def generate_ledger(
         decision, reason = grant, TransferReason.GRANT
         if origin is not None:
             decision, reason = decisions[origin[1]], TransferReason.ESTABLISH
-        target = Account(pk=accounts[unit_id], type="unit", unit_id=unit_id)
-        for quota_kind, amount in _quotas(kind, rng).items():
-            rows.append(
-                TransferInput(
-                    date=start,
-                    kind=quota_kind,
-                    amount=amount,
-                    from_account=external,
-                    to_account=target,
-                    decision=decision,
-                    reason=reason,
-                )
-            )
-    transfers_post_bulk(rows=rows)
-    granted = time.monotonic()
+        rows += grant_transfers(
+            _quotas(kind, rng),
+            on=start,
+            external=external,
+            account=Account(pk=accounts[unit_id], type="unit", unit_id=unit_id),
+            decision=decision,
+            reason=reason,
+        )
+    return rows
 
+
+def _headcount_reports(
+    places: list[int], accounts: dict[int, int], rng: random.Random
+) -> list[HeadcountInput]:
+    """Headcounts of the institutions active on ``HEADCOUNT_ON``; a few have not reported."""
     active = list(
         UnitVersion.objects.filter(
             jurisdiction_id__in=places, kind=UnitKind.INSTITUTION, valid_from__lte=HEADCOUNT_ON
@@ -157,17 +182,4 @@ def generate_ledger(
                 source="模拟",
             )
         )
-    headcounts_report_bulk(rows=reports)
-    done = time.monotonic()
-    result = {
-        "transfers": len(rows),
-        "headcounts": len(reports),
-        "units_without_quotas": len(skipped),
-        "timings": {"grants": granted - started, "headcounts": done - granted},
-    }
-    if stdout is not None:
-        stdout.write(
-            f"编制：{len(rows)} 笔核定划转，{len(reports)} 条实有人数"
-            f"（{done - started:.1f} 秒）。\n"
-        )
-    return result
+    return reports

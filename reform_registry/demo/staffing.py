@@ -1,6 +1,6 @@
-"""The staffing part of the demo (``manage.py load_demo``): quotas granted to every unit of the
-Baotou registry, the split's explicit allocation, headcount reports, and the recovery campaign
-of 2021-03-01 applied under its own decision — written through ``staffing.services`` only.
+"""The staffing part of the demo: quotas granted to every unit of the Baotou registry, the
+split's explicit allocation, headcount reports, and the recovery campaign of 2021-03-01 applied
+under its own decision — written through ``staffing.services`` only.
 
 With the reform's default transfers (abolished and transformed units' quotas go to the pool)
 the campaign frees over 2,000 quotas into the pool of 150200 between 2020-01-01 and 2021-03-31.
@@ -13,14 +13,12 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
-from units import services as unit_services
-from units.choices import DecisionStatus, EventType, UnitKind
-from units.models import Decision, EventParticipant, Jurisdiction, UnitVersion
+from django.db.models import QuerySet
 
-from .choices import QuotaKindCode, TransferReason
-from .ledger import balance_rows, external_account, unit_accounts
-from .models import Account, RecoveryCampaign
-from .services import (
+from staffing.choices import QuotaKindCode, TransferReason
+from staffing.ledger import balance_rows, external_account, unit_accounts
+from staffing.models import Account, RecoveryCampaign
+from staffing.services import (
     HeadcountInput,
     TransferInput,
     campaign_apply,
@@ -28,10 +26,13 @@ from .services import (
     headcounts_report_bulk,
     transfers_post_bulk,
 )
+from units import services as unit_services
+from units.choices import DecisionStatus, EventType, UnitKind
+from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 
-D = dt.date
-CITY = "150200"
-ISSUER = "包头市委机构编制委员会"
+from .baotou import CITY, ISSUER, D
+from .draws import plausible_headcount
+
 GRANT_NUMBER = "包编发〔2019〕5号"
 CAMPAIGN_NUMBER = "包编发〔2021〕6号"
 HEADCOUNT_ON = D(2021, 2, 1)
@@ -40,6 +41,45 @@ CAMPAIGN_ON = D(2021, 3, 1)
 SHARE = Decimal("0.5")
 # A few institutions have not reported their headcount: the campaign lists and skips them.
 UNREPORTED_SHARE = 0.04
+
+# A unit's key, kind and the day its first version starts, by unit id.
+FirstVersions = dict[int, tuple[str, str, dt.date]]
+
+
+def first_versions(versions: QuerySet[UnitVersion]) -> FirstVersions:
+    """Each unit of ``versions`` by the first of its versions there."""
+    first: FirstVersions = {}
+    for unit_id, key, kind, valid_from in (
+        versions.order_by("unit_id", "valid_from")
+        .values_list("unit_id", "unit__key", "kind", "valid_from")
+        .iterator(chunk_size=20000)
+    ):
+        first.setdefault(unit_id, (key, kind, valid_from))
+    return first
+
+
+def grant_transfers(
+    quotas: dict[str, int],
+    *,
+    on: dt.date,
+    external: Account,
+    account: Account,
+    decision: Decision,
+    reason: str,
+) -> list[TransferInput]:
+    """The transfers granting ``quotas`` (amount by kind) to ``account`` from outside."""
+    return [
+        TransferInput(
+            date=on,
+            kind=kind,
+            amount=amount,
+            from_account=external,
+            to_account=account,
+            decision=decision,
+            reason=reason,
+        )
+        for kind, amount in quotas.items()
+    ]
 
 
 def _quotas(kind: str, rng: random.Random) -> dict[str, int]:
@@ -63,24 +103,6 @@ def _quotas(kind: str, rng: random.Random) -> dict[str, int]:
     return quotas
 
 
-def plausible_headcount(
-    balance: int,
-    rng: random.Random,
-    *,
-    over_staffed: float = 0.15,
-    nearly_full: float = 0.35,
-    least_vacancy: float = 0.15,
-) -> int:
-    """A plausible headcount: most units have vacancies, some are over-staffed. The first two
-    shares are cumulative probabilities; ``least_vacancy`` bounds the common case's vacancy."""
-    draw = rng.random()
-    if draw < over_staffed:
-        return balance + rng.randint(1, 3)
-    if draw < nearly_full:
-        return max(0, balance - rng.randint(0, 2))
-    return max(0, round(balance * (1 - rng.uniform(least_vacancy, 0.5))))
-
-
 def _decision(number: str, title: str, issued_on: dt.date) -> Decision:
     decision = unit_services.decision_create(
         number=number, title=title, issued_on=issued_on, issuer=ISSUER
@@ -95,11 +117,7 @@ def load_staffing_demo() -> str | None:
     grant_decision = _decision(
         GRANT_NUMBER, "关于核定市直部门和所属事业单位机构编制的通知", D(2019, 2, 20)
     )
-    first: dict[int, tuple[str, str, dt.date]] = {}
-    for unit_id, key, kind, valid_from in UnitVersion.objects.order_by(
-        "unit_id", "valid_from"
-    ).values_list("unit_id", "unit__key", "kind", "valid_from"):
-        first.setdefault(unit_id, (key, kind, valid_from))
+    first = first_versions(UnitVersion.objects.all())
     created_by: dict[int, tuple[str, int, int, dt.date]] = {}
     for unit_id, type_, event_id, decision_id, on in EventParticipant.objects.filter(
         creates=True, event__decision__status=DecisionStatus.APPROVED
@@ -121,30 +139,41 @@ def load_staffing_demo() -> str | None:
         decision, reason = grant_decision, TransferReason.GRANT
         if origin is not None:
             decision, reason = decisions[origin[2]], TransferReason.ESTABLISH
-        for quota_kind, amount in _quotas(kind, random.Random(key)).items():
-            held[unit_id][quota_kind] = amount
-            rows.append(
-                TransferInput(
-                    date=start,
-                    kind=quota_kind,
-                    amount=amount,
-                    from_account=external,
-                    to_account=account_objs[accounts[unit_id]],
-                    decision=decision,
-                    reason=reason,
-                )
-            )
-    # A split needs an explicit allocation: 60% to the first new unit, the rest to the others.
+        held[unit_id] = _quotas(kind, random.Random(key))
+        rows += grant_transfers(
+            held[unit_id],
+            on=start,
+            external=external,
+            account=account_objs[accounts[unit_id]],
+            decision=decision,
+            reason=reason,
+        )
+    rows += _split_allocations(held, accounts, account_objs)
+    transfers_post_bulk(rows=rows)
+    reports = _headcount_reports(first, accounts)
+    headcounts_report_bulk(rows=reports)
+
+    campaign = apply_demo_campaign()
+    recovered = campaign.total if campaign is not None else 0
+    return f"{len(rows)} 笔编制划转，{len(reports)} 条实有人数，编制收回 {recovered} 名"
+
+
+def _split_allocations(
+    held: dict[int, dict[str, int]], accounts: dict[int, int], account_objs: dict[int, Account]
+) -> list[TransferInput]:
+    """A split needs an explicit allocation: 60% to the first new unit, the rest to the others
+    in turn. ``account_objs`` gains the accounts of the new units."""
     splits = EventParticipant.objects.filter(
         event__type=EventType.SPLIT, event__decision__status=DecisionStatus.APPROVED
     ).select_related("event__decision")
     parts: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"source": [], "target": []})
-    events = {}
+    events: dict[int, Event] = {}
     for part in splits.order_by("event_id", "position", "id"):
         parts[part.event_id][part.role].append(part.unit_id)
         events[part.event_id] = part.event
     target_accounts = unit_accounts({u for p in parts.values() for u in p["target"]})
     account_objs.update(Account.objects.in_bulk(target_accounts.values()))
+    rows: list[TransferInput] = []
     for event_id, roles in parts.items():
         event = events[event_id]
         (source,) = roles["source"]
@@ -169,12 +198,14 @@ def load_staffing_demo() -> str | None:
                             note="分设时的编制分配",
                         )
                     )
-    transfers_post_bulk(rows=rows)
+    return rows
 
-    # Headcounts: early 2020 and early 2021, for every kind the unit holds (leadership posts
-    # included); a few institutions have not reported in 2021.
+
+def _headcount_reports(first: FirstVersions, accounts: dict[int, int]) -> list[HeadcountInput]:
+    """Headcounts: early 2020 and early 2021, for every kind the unit holds (leadership posts
+    included); a few institutions have not reported in 2021."""
     reports: list[HeadcountInput] = []
-    by_id = {u.pk: u for u in _units(first)}
+    by_id = Unit.objects.in_bulk(list(first))
     for on, skip in ((EARLIER_HEADCOUNT_ON, 0.0), (HEADCOUNT_ON, UNREPORTED_SHARE)):
         active = set(
             UnitVersion.objects.filter(valid_from__lte=on)
@@ -201,11 +232,7 @@ def load_staffing_demo() -> str | None:
                         source="年度实名制统计",
                     )
                 )
-    headcounts_report_bulk(rows=reports)
-
-    campaign = apply_demo_campaign()
-    recovered = campaign.total if campaign is not None else 0
-    return f"{len(rows)} 笔编制划转，{len(reports)} 条实有人数，编制收回 {recovered} 名"
+    return reports
 
 
 def apply_demo_campaign() -> RecoveryCampaign | None:
@@ -223,9 +250,3 @@ def apply_demo_campaign() -> RecoveryCampaign | None:
         share=SHARE,
     )
     return campaign_apply(campaign=campaign)
-
-
-def _units(first):
-    from units.models import Unit
-
-    return Unit.objects.filter(pk__in=list(first))
