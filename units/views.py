@@ -27,13 +27,12 @@ from django.utils.translation import gettext_lazy
 from core.dates import InvalidDate, parse_iso_date
 from core.restrict import get_visible_or_404, visible, visible_among
 
-from . import selectors
+from . import roles, selectors
 from .choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
 from .filtersets import CHOICE_ERRORS, UNIT_STATUS_CHOICES, UnitFilterSet
 from .lineage_svg import Edge, Node, layout
 from .models import Decision, Jurisdiction, Unit, UnitVersion
 
-VIEW_PERMISSION = "units.view_unit"
 PAGE_SIZE = 50
 MAX_DEPARTMENT_CHOICES = 500
 # What the pages read themselves besides a list's filters and ``as_of`` (a list refuses any
@@ -58,11 +57,6 @@ CHANGE_LABELS = {
 # ---------------------------------------------------------------------------------------------
 
 
-def can_read(user: Any) -> bool:
-    """Officials read everything: any user with view permission on units, or a superuser."""
-    return bool(user.is_authenticated and (user.is_superuser or user.has_perm(VIEW_PERMISSION)))
-
-
 def official_required(
     view: Callable[..., HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:
@@ -72,7 +66,7 @@ def official_required(
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not can_read(request.user):
+        if not roles.may_read(request.user):
             raise PermissionDenied(_("您没有查看登记信息的权限。"))
         return view(request, *args, **kwargs)
 
