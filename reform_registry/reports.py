@@ -639,8 +639,8 @@ def quotas_report(
     whatever the number of units."""
     from django.db import connection
 
-    from staffing.ledger import balance_rows
     from staffing.models import Account, HeadcountReport, Transfer
+    from staffing.selectors import balance_rows
 
     if group_by not in QUOTA_GROUPINGS:
         raise ValueError(group_by)

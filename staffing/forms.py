@@ -11,21 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import ISODateField
 from units.models import Decision, Event, Jurisdiction, Unit
 
-from .choices import QuotaKindCode, Rounding, TransferReason
+from .choices import AccountType, QuotaKindCode, Rounding, TransferReason
+from .rules import account_spelling_parts
 
 ACCOUNT_HELP = _("机构标识、pool:行政区划代码（编制周转池）或 external（上级/外部）")
 
 
 def _check_account_label(value: str) -> str:
     value = (value or "").strip()
-    if value == "external":
-        return value
-    if value.startswith("pool:"):
-        if not Jurisdiction.objects.filter(code=value[5:]).exists():
-            raise forms.ValidationError(_("行政区划“%(code)s”不存在。"), params={"code": value[5:]})
-        return value
-    if not Unit.objects.filter(key=value).exists():
-        raise forms.ValidationError(_("机构“%(key)s”不存在。"), params={"key": value})
+    type_, named = account_spelling_parts(value)
+    if type_ == AccountType.POOL and not Jurisdiction.objects.filter(code=named).exists():
+        raise forms.ValidationError(_("行政区划“%(code)s”不存在。"), params={"code": named})
+    if type_ == AccountType.UNIT and not Unit.objects.filter(key=named).exists():
+        raise forms.ValidationError(_("机构“%(key)s”不存在。"), params={"key": named})
     return value
 
 

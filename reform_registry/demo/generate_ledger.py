@@ -18,13 +18,15 @@ from typing import Any
 
 from core.bulk import chunked
 from staffing.choices import QuotaKindCode, TransferReason
-from staffing.ledger import balance_rows, external_account, unit_accounts
 from staffing.models import Account
+from staffing.selectors import balance_rows
 from staffing.services import (
     HeadcountInput,
     TransferInput,
+    external_account,
     headcounts_report_bulk,
     transfers_post_bulk,
+    unit_accounts,
 )
 from units import services as unit_services
 from units.choices import DecisionStatus, EventType, ParticipantRole, UnitKind

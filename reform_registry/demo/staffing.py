@@ -16,15 +16,17 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from staffing.choices import QuotaKindCode, TransferReason
-from staffing.ledger import balance_rows, external_account, unit_accounts
 from staffing.models import Account, RecoveryCampaign
+from staffing.selectors import balance_rows
 from staffing.services import (
     HeadcountInput,
     TransferInput,
     campaign_apply,
     campaign_preview,
+    external_account,
     headcounts_report_bulk,
     transfers_post_bulk,
+    unit_accounts,
 )
 from units import services as unit_services
 from units.choices import DecisionStatus, EventType, UnitKind

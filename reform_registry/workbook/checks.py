@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.bulk import chunked
-from staffing.services import MAX_AMOUNT
+from staffing.rules import MAX_AMOUNT
 from units.models import Event, Unit
 from units.rules import ATTRIBUTE_FIELDS, clean_attributes, event_structure_problems
 from units.validators import division_code_validator, unit_key_validator

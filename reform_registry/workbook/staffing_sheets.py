@@ -25,14 +25,9 @@ from django.utils.translation import gettext as _
 from core.bulk import chunked
 from core.errors import RegistryError
 from staffing import services as staffing_services
-from staffing.ledger import (
-    account_short_labels,
-    external_account,
-    pool_accounts,
-    unit_accounts,
-)
 from staffing.models import Account, HeadcountReport, Transfer
-from units.models import Event, Jurisdiction, Unit
+from staffing.selectors import account_spellings
+from units.models import Event, Unit
 
 from .format import Row
 
@@ -56,7 +51,7 @@ def _transfer_rows(qs) -> list[dict[str, Any]]:
             "reason",
         )
     )
-    spell = account_short_labels({a for row in found for a in (row[5], row[6])})
+    spell = account_spellings({a for row in found for a in (row[5], row[6])})
     rows = [
         {
             "date": on,
@@ -148,26 +143,9 @@ class Transfers:
 
 def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]:
     """Accounts by spelling, creating the accounts of units and pools that have none yet."""
-    spellings = {r.get(c) for r in rows for c in ("from", "to") if r.get(c)}
-    unit_keys = sorted(s for s in spellings if s != "external" and not s.startswith("pool:"))
-    codes = sorted(s[5:] for s in spellings if s.startswith("pool:"))
-    unit_ids: dict[str, int] = {}
-    for batch in chunked(unit_keys):
-        unit_ids.update(Unit.objects.filter(key__in=batch).order_by().values_list("key", "id"))
-    jurisdiction_ids = dict(Jurisdiction.objects.filter(code__in=codes).values_list("code", "id"))
-    by_unit = unit_accounts(unit_ids.values()) if unit_ids else {}
-    by_pool = pool_accounts(jurisdiction_ids.values()) if jurisdiction_ids else {}
-    ids = {key: by_unit[uid] for key, uid in unit_ids.items()}
-    ids.update({f"pool:{code}": by_pool[jid] for code, jid in jurisdiction_ids.items()})
-    accounts: dict[str, Account] = {}
-    loaded: dict[int, Account] = {}
-    for batch in chunked(sorted(set(ids.values()))):
-        loaded.update(Account.objects.order_by().in_bulk(batch))
-    for spelling, account_id in ids.items():
-        accounts[spelling] = loaded[account_id]
-    if "external" in spellings:
-        accounts["external"] = external_account()
-    return accounts
+    return staffing_services.accounts_by_spelling(
+        r.get(c) for r in rows for c in ("from", "to") if r.get(c)
+    )
 
 
 def import_transfers(

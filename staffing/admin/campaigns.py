@@ -17,6 +17,7 @@ from staffing import services
 from staffing.choices import CampaignRule, CampaignStatus
 from staffing.forms import CampaignForm
 from staffing.models import RecoveryCampaign
+from staffing.selectors import campaign_totals_by_rule
 from units.models import UnitVersion
 from units.permissions import APPROVE
 
@@ -123,7 +124,5 @@ def _names(unit_ids: list[int], on: dt.date) -> dict[int, str]:
 
 
 def _totals(lines) -> list[tuple[str, int]]:
-    totals = dict.fromkeys(CampaignRule.values, 0)
-    for line in lines:
-        totals[line.rule] += line.amount
+    totals = campaign_totals_by_rule(lines)
     return [(str(CampaignRule(rule).label), amount) for rule, amount in totals.items()]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from staffing.choices import QuotaKindCode, TransferReason
-from staffing.ledger import account_labels
 from staffing.models import Account, Transfer
+from staffing.selectors import account_labels
 
 
 def ledger_rows(

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import RegistryError
 from staffing import services
 from staffing.forms import TransferForm
-from staffing.ledger import resolve_account
 from staffing.models import Transfer
 
 from .base import ServiceEntryAdmin, add_problems, form_page
@@ -72,8 +71,8 @@ class TransferAdmin(ServiceEntryAdmin):
                         date=data["date"],
                         kind=data["kind"],
                         amount=data["amount"],
-                        from_account=resolve_account(data["from_account"]),
-                        to_account=resolve_account(data["to_account"]),
+                        from_account=services.resolve_account(data["from_account"]),
+                        to_account=services.resolve_account(data["to_account"]),
                         decision=data["decision"],
                         event=data["event"],
                         reason=data["reason"],

@@ -18,8 +18,8 @@ from units.selectors import today
 from .. import services
 from ..choices import QuotaKindCode
 from ..filtersets import AccountFilterSet, HeadcountFilterSet, TransferFilterSet
-from ..ledger import balance_rows
 from ..models import Account, HeadcountReport, Transfer
+from ..selectors import balance_rows
 from .serializers import (
     BalanceSerializer,
     HeadcountInputSerializer,

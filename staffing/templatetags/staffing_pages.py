@@ -10,10 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import template
-from django.utils.translation import gettext as _
 
-from staffing.choices import AccountType, TransferReason
-from staffing.selectors import QuotaPanel, unit_quota_panel
+from staffing.choices import TransferReason
+from staffing.selectors import QuotaPanel, account_name, unit_quota_panel
 
 register = template.Library()
 
@@ -29,14 +28,6 @@ class PanelLine:
     reason: str
     decision: str
     planned: bool
-
-
-def account_label(account) -> str:
-    if account.type == AccountType.POOL:
-        return _("%(code)s 编制周转池") % {"code": account.jurisdiction.code}
-    if account.type == AccountType.EXTERNAL:
-        return _("上级（外部）")
-    return account.unit.key
 
 
 @register.simple_tag(takes_context=True)
@@ -55,7 +46,7 @@ def quota_panel(context, unit, on: dt.date) -> QuotaPanel:
                 date=transfer.date,
                 kind=transfer.get_kind_display(),
                 amount=transfer.amount if incoming else -transfer.amount,
-                counterpart=account_label(other),
+                counterpart=account_name(other),
                 reason=str(TransferReason(transfer.reason).label)
                 if transfer.reason in TransferReason.values
                 else transfer.reason,

@@ -153,7 +153,7 @@ def build_ledger(reform):
     import datetime as dt
 
     from staffing import services as staffing_services
-    from staffing.ledger import external_account, unit_account
+    from staffing.services import external_account, unit_account
     from units.models import Unit
 
     decision = reform["decision"]

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from staffing import services as staffing_services
-from staffing.ledger import external_account, unit_account
+from staffing.services import external_account, unit_account
 from units import services
 from units.services import RegistrationInput
 

@@ -25,8 +25,8 @@ from rest_framework.authtoken.models import Token
 from core import audit as actor_context
 from reform_registry.models import ImportBatch
 from staffing import services as staffing
-from staffing.ledger import external_account, pool_account, unit_account
 from staffing.models import Account, RecoveryCampaign, Transfer
+from staffing.services import external_account, pool_account, unit_account
 from units import permissions, roles, services
 from units.models import AuditEntry, Decision, Event, Jurisdiction, Unit, UnitDocument
 from units.services import NewUnit, RegistrationInput

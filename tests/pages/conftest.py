@@ -138,7 +138,7 @@ def build_registry(extra_institutions: int = 0) -> dict:
 def grant_quotas(decision) -> None:
     """Institution quotas for the housing units, and a headcount report for one of them."""
     from staffing import services as staffing_services
-    from staffing.ledger import external_account, unit_account
+    from staffing.services import external_account, unit_account
     from units.models import Unit
 
     grants = decision_create_grant()

@@ -5,8 +5,7 @@ import itertools
 
 import pytest
 
-from staffing.ledger import external_account, pool_account, unit_account
-from staffing.services import transfer_post
+from staffing.services import external_account, pool_account, transfer_post, unit_account
 from units import services as unit_services
 from units.models import Jurisdiction
 

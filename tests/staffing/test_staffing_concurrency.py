@@ -7,9 +7,8 @@ import pytest
 from django.db import connection
 
 from core.errors import RegistryError
-from staffing.ledger import external_account, pool_account, unit_account
 from staffing.selectors import balance
-from staffing.services import transfer_post
+from staffing.services import external_account, pool_account, transfer_post, unit_account
 from units import services as unit_services
 
 D = dt.date

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from core.errors import RegistryError
-from staffing.ledger import external_account
 from staffing.models import (
     Account,
     CampaignLine,
@@ -18,7 +17,7 @@ from staffing.models import (
     Transfer,
 )
 from staffing.selectors import latest_headcounts, unit_vacancies
-from staffing.services import headcount_report
+from staffing.services import external_account, headcount_report
 from tests.constraints import assert_refused, named_constraints
 from units.models import Unit
 

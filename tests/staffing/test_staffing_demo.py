@@ -7,9 +7,8 @@ import pytest
 
 from reform_registry import demo
 from reform_registry.demo.staffing import CAMPAIGN_NUMBER, load_staffing_demo
-from staffing.ledger import ledger_problems
 from staffing.models import HeadcountReport, RecoveryCampaign, Transfer
-from staffing.selectors import ledger_total, pool_inflow, unit_quota_panel
+from staffing.selectors import ledger_problems, ledger_total, pool_inflow, unit_quota_panel
 from units.models import Jurisdiction, Unit
 
 

@@ -9,10 +9,9 @@ import pytest
 from django.db import transaction
 
 from core.errors import RegistryError
-from staffing.ledger import external_account
 from staffing.models import Transfer
 from staffing.selectors import balance, ledger_total, unit_balances
-from staffing.services import ledger_checks_deferred
+from staffing.services import external_account, ledger_checks_deferred
 from units import services as unit_services
 from units.models import Unit
 

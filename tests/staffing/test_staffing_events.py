@@ -250,8 +250,7 @@ def test_revoking_the_establishment_of_a_unit_holding_quotas_is_refused(ledger):
 
 
 def test_bulk_posts_a_grant_and_the_split_allocation_together(ledger):
-    from staffing.ledger import external_account
-    from staffing.services import TransferInput, transfers_post_bulk
+    from staffing.services import TransferInput, external_account, transfers_post_bulk
 
     a = ledger.unit("a")
     decision = ledger.decision(approved=False)
@@ -304,8 +303,7 @@ def test_bulk_posts_a_grant_and_the_split_allocation_together(ledger):
 
 
 def test_bulk_refusal_lists_every_bad_row_and_writes_nothing(ledger):
-    from staffing.ledger import external_account
-    from staffing.services import TransferInput, transfers_post_bulk
+    from staffing.services import TransferInput, external_account, transfers_post_bulk
 
     a = ledger.unit("a")
     decision = ledger.decision()

@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 
 from core.errors import RegistryError
-from staffing.ledger import external_account
 from staffing.models import Transfer
 from staffing.selectors import balance, balances, ledger_total, unit_balances
-from staffing.services import transfer_post, transfer_reverse
+from staffing.services import external_account, transfer_post, transfer_reverse
 
 D = dt.date
 

@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import RegistryError
-from staffing.ledger import ledger_problems
 from staffing.models import RecoveryCampaign, Transfer
-from staffing.selectors import ledger_total
+from staffing.selectors import ledger_problems, ledger_total
 from staffing.services import (
     campaign_apply,
     campaign_preview,

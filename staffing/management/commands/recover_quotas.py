@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from core.audit import RegistryCommand
 from core.dates import InvalidDate, parse_iso_date
 from core.errors import RegistryError
-from staffing.choices import CampaignRule, QuotaKindCode, Rounding
-from staffing.selectors import campaign_plan
-from staffing.services import campaign_apply, campaign_preview
+from staffing.choices import QuotaKindCode, Rounding
+from staffing.selectors import campaign_plan, campaign_totals_by_rule
+from staffing.services import campaign_apply, campaign_inputs_check, campaign_preview
 from units.models import Decision, Jurisdiction
 
 
@@ -48,26 +46,11 @@ class Command(RegistryCommand):
         decision = Decision.objects.filter(number=options["decision"]).first()
         if decision is None:
             raise CommandError(_("文号“%(n)s”的决定不存在。") % {"n": options["decision"]})
-        kind = options["kind"]
-        if kind not in QuotaKindCode.values:
-            raise CommandError(
-                _("未知的编制类型“%(kind)s”；可用：%(codes)s。")
-                % {"kind": kind, "codes": ", ".join(QuotaKindCode.values)}
-            )
-        rounding = options["rounding"]
-        if rounding not in Rounding.values:
-            raise CommandError(
-                _("未知的取整方式“%(r)s”；可用：%(codes)s。")
-                % {"r": rounding, "codes": ", ".join(Rounding.values)}
-            )
+        kind, rounding = options["kind"], options["rounding"]
         try:
-            share = Decimal(options["share"])
-        except InvalidOperation:
-            share = None
-        if share is None or not share.is_finite() or not (0 < share <= 1):
-            raise CommandError(
-                _("收回比例应大于 0 且不超过 1，而不是“%(v)s”。") % {"v": options["share"]}
-            )
+            share = campaign_inputs_check(kind=kind, share=options["share"], rounding=rounding)
+        except RegistryError as exc:
+            raise CommandError(str(exc)) from None
         try:
             if options["apply"]:
                 campaign = campaign_preview(
@@ -95,6 +78,7 @@ class Command(RegistryCommand):
                     for line in campaign.lines.select_related("unit").order_by("unit__key", "id")
                 ],
                 [(s.unit.key, s.balance) for s in campaign.skips.select_related("unit")],
+                campaign_totals_by_rule(campaign.lines.all()),
                 campaign.total,
             )
             self.stdout.write(
@@ -106,6 +90,7 @@ class Command(RegistryCommand):
         self._print_lines(
             [(ln.key, ln.name, ln.vacancy, ln.rule, ln.amount) for ln in plan.lines],
             [(s.key, s.balance) for s in plan.skipped],
+            plan.total_by_rule(),
             plan.total,
         )
         self.stdout.write(_("仅预览，未写入。加 --apply 执行。"))
@@ -117,13 +102,10 @@ class Command(RegistryCommand):
         state = unit_state(unit=line.unit, on=line.campaign.on)
         return state.name if state else line.unit.key
 
-    def _print_lines(self, lines, skipped, total) -> None:
+    def _print_lines(self, lines, skipped, totals: dict[str, int], total: int) -> None:
         self.stdout.write("\t".join([_("标识"), _("名称"), _("空编"), _("规则"), _("收回")]))
         for key, name, vacancy, rule, amount in lines:
             self.stdout.write(f"{key}\t{name}\t{vacancy}\t{rule}\t{amount}")
-        totals: dict[str, int] = dict.fromkeys(CampaignRule.values, 0)
-        for _key, _name, _vacancy, rule, amount in lines:
-            totals[rule] += amount
         self.stdout.write(
             _("未报实有人数、未纳入的机构（%(n)d）：%(keys)s")
             % {"n": len(skipped), "keys": ", ".join(key for key, _b in skipped) or "-"}
