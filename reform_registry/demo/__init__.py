@@ -11,7 +11,8 @@ synthetic registry at national scale.
 - ``staffing``: the demo's quotas, headcounts and recovery campaign (``staffing.services``);
 - ``workbook``: the committed demo workbook, built, exported and imported;
 - ``generate`` and ``generate_ledger``: the synthetic registry of ``manage.py generate_registry``
-  and its quotas and headcounts.
+  and its quotas and headcounts;
+- ``hooks``: the steps ``load_demo`` and ``generate_registry`` run when they exist.
 """
 
 from .baotou import (

@@ -16,8 +16,6 @@ headcounts).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import random
 import time
 from collections import Counter
@@ -33,6 +31,7 @@ from units.models import Jurisdiction, UnitRegistration
 from units.rules import credit_code_check_character
 
 from .draws import INSTITUTION_SUFFIXES
+from .hooks import step_function
 
 PROVINCE_CODE = "990000"
 PROVINCE_NAME = "示范省"
@@ -339,18 +338,6 @@ class Generator:
         }
 
 
-def staffing_hook():
-    module_name, function_name = STAFFING_HOOK
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        return None
-    if spec is None:
-        return None
-    function = getattr(importlib.import_module(module_name), function_name, None)
-    return function if callable(function) else None
-
-
 def generate_registry(
     *, institutions: int, seed: int = 1, staffing: bool = True, stdout=None
 ) -> dict[str, Any]:
@@ -368,7 +355,7 @@ def generate_registry(
     timings["plan"] = time.monotonic() - started
     with transaction.atomic():
         counts = generator.write(timings)
-        hook = staffing_hook() if staffing else None
+        hook = step_function(*STAFFING_HOOK) if staffing else None
         if hook is not None:
             hook_started = time.monotonic()
             hook(

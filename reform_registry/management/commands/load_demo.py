@@ -15,8 +15,6 @@ Running it again changes nothing in the registry and says so.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import secrets
 import time
 from collections.abc import Callable
@@ -30,6 +28,7 @@ from django.db import transaction
 from core.audit import RegistryCommand
 from core.errors import RegistryError
 from reform_registry import demo
+from reform_registry.demo.hooks import step_function
 from reform_registry.demo.workbook import demo_workbook_import
 from units import roles
 from units.models import Jurisdiction
@@ -44,14 +43,8 @@ def extra_steps() -> list[tuple[str, Callable[[], object]]]:
     """The hooks of ``EXTRA_STEPS`` that exist in this installation."""
     found: list[tuple[str, Callable[[], object]]] = []
     for module_name, function_name in EXTRA_STEPS:
-        try:
-            spec = importlib.util.find_spec(module_name)
-        except ModuleNotFoundError:
-            spec = None
-        if spec is None:
-            continue
-        function = getattr(importlib.import_module(module_name), function_name, None)
-        if callable(function):
+        function = step_function(module_name, function_name)
+        if function is not None:
             found.append((f"{module_name}.{function_name}", function))
     return found
 
