@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class RegistryError(Exception):
     """A refused write or a bad input. ``problems`` lists every problem found.
@@ -17,6 +19,20 @@ class RegistryError(Exception):
         self.message = message
         self.extra = extra
         self.problems = problems if problems is not None else [{"message": message, **extra}]
+
+    @classmethod
+    def from_problems(
+        cls, problems: list[dict[str, Any]], *, cause: str = "", cause_with_one: bool = True
+    ) -> RegistryError:
+        """The error that refuses something for these problems (at least one): ``cause``
+        (e.g. "编制划转被拒绝：") then the one problem, or how many there are and the first.
+        With ``cause_with_one=False`` a single problem is told alone."""
+        first = problems[0]["message"]
+        lead = cause if not cause or cause.endswith("：") else cause + " "
+        if len(problems) == 1:
+            return cls(lead + first if cause_with_one else first, problems=problems)
+        told = _("共 %(n)d 个问题，第一个：%(first)s") % {"n": len(problems), "first": first}
+        return cls(lead + told, problems=problems)
 
     def __str__(self) -> str:
         if len(self.problems) <= 1:

@@ -3,6 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from reform_registry.reports import reform_summary
 from units.models import AuditEntry, Decision, UnitVersion
 
@@ -58,6 +61,45 @@ def test_include_drafts_writes_nothing(reform):
     assert plain.institutions_after == 6
 
 
+def test_include_drafts_only_reads(reform):
+    """The preview of drafts derives in memory: it writes no row and locks none."""
+    with CaptureQueriesContext(connection) as queries:
+        s = reform_summary(
+            jurisdiction=reform["city"], before=BEFORE, after=AFTER, include_drafts=True
+        )
+    assert s.institutions_after == 5
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SAVEPOINT"))
+        or "FOR UPDATE" in q["sql"].upper()
+    ]
+    assert writes == []
+
+
+def test_include_drafts_counts_the_quotas_their_approval_would_move(reform):
+    """A draft abolishing a unit that holds quotas sends them to the pool once approved."""
+    from staffing import services as staffing_services
+    from staffing.services import external_account, unit_account
+    from units.models import Unit
+
+    staffing_services.transfer_post(
+        date=dt.date(2000, 1, 1),
+        kind="institution",
+        amount=4,
+        from_account=external_account(),
+        to_account=unit_account(Unit.objects.get(key="I5").pk),
+        decision=reform["decision"],
+        reason="grant",
+    )
+    args = {"jurisdiction": reform["city"], "before": BEFORE, "after": AFTER}
+    plain = reform_summary(**args).quotas_recovered
+    preview = reform_summary(**args, include_drafts=True).quotas_recovered
+    assert preview.total == plain.total + 4
+    assert preview.by_kind["institution"] == plain.by_kind.get("institution", 0) + 4
+    assert reform_summary(**args).quotas_recovered == plain
+
+
 def test_no_cap_and_empty_jurisdiction(reform):
     from units.models import Jurisdiction
 
@@ -71,9 +113,9 @@ def test_no_cap_and_empty_jurisdiction(reform):
 
 
 def test_both_query_shapes_give_the_same_figures(reform, monkeypatch):
-    from reform_registry import reports
+    from reform_registry.reports import reform as summary_module
 
     local = reform_summary(jurisdiction=reform["city"], before=BEFORE, after=AFTER)
-    monkeypatch.setattr(reports, "LOCAL_JURISDICTIONS", 0)
+    monkeypatch.setattr(summary_module, "LOCAL_JURISDICTIONS", 0)
     wide = reform_summary(jurisdiction=reform["city"], before=BEFORE, after=AFTER)
     assert local == wide

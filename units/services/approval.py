@@ -43,16 +43,7 @@ def affected_unit_ids(decision_ids: Iterable[int]) -> set[int]:
 
 def _raise_if_problems(derivation: Derivation, message: str) -> None:
     if derivation.problems:
-        first = derivation.problems[0]["message"]
-        message = message if message.endswith("：") else message + " "
-        raise RegistryError(
-            message + first
-            if len(derivation.problems) == 1
-            else message
-            + _("共 %(n)d 个问题，第一个：%(first)s")
-            % {"n": len(derivation.problems), "first": first},
-            problems=derivation.problems,
-        )
+        raise RegistryError.from_problems(derivation.problems, cause=message)
 
 
 def rederive(
