@@ -19,7 +19,7 @@ from core.errors import RegistryError
 
 from .models import ImportBatch
 from .workbook.format import SHEETS
-from .workbook.importer import describe_error
+from .workbook.context import describe_error
 from .workbook.services import import_batch_apply, import_batch_check, upload_check
 from .workbook.template import template_bytes
 

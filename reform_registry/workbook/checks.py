@@ -5,14 +5,13 @@ second pass and the services), credit codes, keys, references to keys present in
 or the database, rows that share a key, and the shape of events are checked for every row,
 whatever else is wrong, and every problem is reported together. What needs the earlier sheets
 applied — matching rows with stored ones, applying events in date order, the balances of the
-ledger — is the second pass (``Importer.run``). It runs only on a workbook that passes this one;
+ledger — is the second pass (``ImportContext.run``). It runs only on a workbook that passes this one;
 otherwise a notice per sheet names the rows it has not reached.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -23,10 +22,8 @@ from units.models import Event, Unit
 from units.rules import ATTRIBUTE_FIELDS, clean_attributes, event_structure_problems
 from units.validators import division_code_validator, unit_key_validator
 
+from .context import ImportContext
 from .format import KEY_COLUMN, SHEETS, Row, cell_code, code_problem, split_list
-
-if TYPE_CHECKING:
-    from .importer import Importer
 
 EXTERNAL = "external"
 POOL = "pool:"
@@ -34,20 +31,20 @@ POOL = "pool:"
 KEYED = ("jurisdictions", "units", "decisions", "events")
 
 
-def check_rows(importer: Importer) -> None:
-    """Check every row of every sheet the importer accepted; report every problem."""
-    RowChecks(importer).run()
+def check_rows(context: ImportContext) -> None:
+    """Check every row of every sheet the import accepted; report every problem."""
+    RowChecks(context).run()
 
 
-def note_unchecked(importer: Importer, names: Iterable[str], message: str) -> None:
+def note_unchecked(context: ImportContext, names: Iterable[str], message: str) -> None:
     """One notice per sheet: the rows without an error of their own that ``message`` says
     could not be checked (it has a ``%(rows)s`` placeholder)."""
-    bad = {(e["sheet"], e["row"]) for e in importer.report.errors}
+    bad = {(e["sheet"], e["row"]) for e in context.report.errors}
     wanted = set(names)
     for name in [n for n in SHEETS if n in wanted]:
-        numbers = [r.number for r in importer.rows(name) if (name, r.number) not in bad]
+        numbers = [r.number for r in context.rows(name) if (name, r.number) not in bad]
         if numbers:
-            importer.report.notices.append(
+            context.report.notices.append(
                 {
                     "sheet": name,
                     "row": None,
@@ -77,13 +74,13 @@ def _stored(model: type[Unit] | type[Event], keys: Iterable[str]) -> set[str]:
 
 
 class RowChecks:
-    def __init__(self, importer: Importer):
-        self.importer = importer
-        self.error = importer.error
-        rows = importer.rows
+    def __init__(self, context: ImportContext):
+        self.context = context
+        self.error = context.error
+        rows = context.rows
         # Keys the workbook holds (a sheet refused for a missing column still names its rows).
         in_book: dict[str, set[str]] = {name: set() for name in KEYED}
-        for name, sheet in importer.data.sheets.items():
+        for name, sheet in context.data.sheets.items():
             if name in KEYED:
                 in_book[name] = {r.get(KEY_COLUMN[name]) for r in sheet.rows} - {""}
         accounts = {r.get(c) for r in rows("quota_transfers") for c in ("from", "to")}
@@ -110,15 +107,15 @@ class RowChecks:
             *(r.get("established_by") for r in rows("units")),
             *(r.get("event") for r in rows("quota_transfers")),
         }
-        importer.load_jurisdictions(codes - in_book["jurisdictions"])
-        importer.load_decisions(numbers - in_book["decisions"])
-        self.jurisdictions = in_book["jurisdictions"] | set(importer.jurisdictions)
-        self.decisions = in_book["decisions"] | set(importer.decisions)
+        context.load_jurisdictions(codes - in_book["jurisdictions"])
+        context.load_decisions(numbers - in_book["decisions"])
+        self.jurisdictions = in_book["jurisdictions"] | set(context.jurisdictions)
+        self.decisions = in_book["decisions"] | set(context.decisions)
         self.units = in_book["units"] | _stored(Unit, unit_refs - in_book["units"])
         self.stored_events = _stored(Event, event_refs | in_book["events"])
         self.events = in_book["events"] | self.stored_events
         # Who creates whom, as the workbook says: a unit's established_by, an event's targets.
-        units, events = (importer.data.sheets.get(n) for n in ("units", "events"))
+        units, events = (context.data.sheets.get(n) for n in ("units", "events"))
         self.born_by = {r.get("key"): r.get("established_by") for r in units.rows} if units else {}
         self.targets_of = (
             {r.get("key"): set(split_list(r.get("targets"))) for r in events.rows} if events else {}
@@ -134,7 +131,7 @@ class RowChecks:
             ("quota_transfers", self.transfer_row),
             ("headcounts", self.headcount_row),
         ):
-            rows = self.importer.rows(name)
+            rows = self.context.rows(name)
             for row in rows:
                 check(name, row)
             if name in KEYED:
@@ -147,7 +144,7 @@ class RowChecks:
         text = row.get(column)
         if not text:
             if required:
-                self.importer.required(sheet, row, (column,))
+                self.context.required(sheet, row, (column,))
             return not required
         found = cell_code(sheet, column, text)
         if found is None:
@@ -161,9 +158,9 @@ class RowChecks:
     ) -> None:
         """A required whole number of at least ``low`` (and, with ``above``, at most
         ``MAX_AMOUNT``); ``below`` and ``above`` say what is wrong with one outside."""
-        if not self.importer.required(sheet, row, (column,)):
+        if not self.context.required(sheet, row, (column,)):
             return
-        value = self.importer.integer(sheet, row, column)
+        value = self.context.integer(sheet, row, column)
         if value is not None and value < low:
             self.error(sheet, row, column, below % {"v": value})
         elif value is not None and above and value > MAX_AMOUNT:
@@ -190,7 +187,7 @@ class RowChecks:
 
     def decision(self, sheet: str, row: Row, *, required: bool) -> None:
         if required:
-            self.importer.required(sheet, row, ("decision",))
+            self.context.required(sheet, row, ("decision",))
         self.refer(sheet, row, "decision", self.decisions, _("决定“%(number)s”不存在。"), "number")
 
     def attributes(self, sheet: str, row: Row, *, birth: bool) -> None:
@@ -226,7 +223,7 @@ class RowChecks:
     # -- sheets ----------------------------------------------------------------------------
 
     def jurisdiction_row(self, name: str, row: Row) -> None:
-        if self.importer.required(name, row, ("code",)):
+        if self.context.required(name, row, ("code",)):
             try:
                 division_code_validator(row.get("code"))
             except ValidationError:
@@ -236,28 +233,28 @@ class RowChecks:
                     "code",
                     _("行政区划代码“%(code)s”必须是6位数字。") % {"code": row.get("code")},
                 )
-        self.importer.required(name, row, ("name",))
+        self.context.required(name, row, ("name",))
         self.code(name, row, "level", required=True)
         self.refer(
             name, row, "parent", self.jurisdictions, _("上级行政区划“%(code)s”不存在。"), "code"
         )
 
     def cap_row(self, name: str, row: Row) -> None:
-        self.importer.required(name, row, ("jurisdiction",))
+        self.context.required(name, row, ("jurisdiction",))
         self.refer(
             name, row, "jurisdiction", self.jurisdictions, _("行政区划“%(code)s”不存在。"), "code"
         )
-        self.importer.date(name, row, "valid_from")
+        self.context.date(name, row, "valid_from")
         self.number(name, row, "cap", 0, _("机构限额不能为负数。"))
         self.decision(name, row, required=False)
 
     def unit_row(self, name: str, row: Row) -> None:
         key = row.get("key")
-        self.importer.required(name, row, ("key",))
+        self.context.required(name, row, ("key",))
         self.key(name, row, "key")
         self.code(name, row, "kind", required=True)
         self.attributes(name, row, birth=True)
-        on = self.importer.date(name, row, "established_on", required=False)
+        on = self.context.date(name, row, "established_on", required=False)
         by = row.get("established_by")
         if row.get("established_on") and on is None:
             pass  # reported as a date
@@ -281,16 +278,16 @@ class RowChecks:
             )
 
     def decision_row(self, name: str, row: Row) -> None:
-        self.importer.required(name, row, ("number", "title"))
-        self.importer.date(name, row, "issued_on")
+        self.context.required(name, row, ("number", "title"))
+        self.context.date(name, row, "issued_on")
         self.code(name, row, "status", required=True)
 
     def event_row(self, name: str, row: Row) -> None:
         key = row.get("key")
-        self.importer.required(name, row, ("key",))
+        self.context.required(name, row, ("key",))
         self.key(name, row, "key")
         typed = self.code(name, row, "type", required=True)
-        self.importer.date(name, row, "effective_on")
+        self.context.date(name, row, "effective_on")
         self.decision(name, row, required=True)
         units: dict[str, list[str]] = {}
         known = True
@@ -333,7 +330,7 @@ class RowChecks:
             )
 
     def transfer_row(self, name: str, row: Row) -> None:
-        self.importer.date(name, row, "date")
+        self.context.date(name, row, "date")
         self.decision(name, row, required=True)
         self.refer(name, row, "event", self.events, _("事项“%(event)s”不存在。"), "event")
         self.code(name, row, "kind", required=True)
@@ -345,7 +342,7 @@ class RowChecks:
             _("划转数量必须大于零（%(v)s）。"),
             _("划转数量 %(v)s 超出上限 %(max)d。"),
         )
-        ends = [c for c in ("from", "to") if self.importer.required(name, row, (c,))]
+        ends = [c for c in ("from", "to") if self.context.required(name, row, (c,))]
         for column in ends:
             self.account(name, row, column)
         if len(ends) == 2 and row.get("from") == row.get("to"):
@@ -353,10 +350,10 @@ class RowChecks:
         self.code(name, row, "reason", required=True)
 
     def headcount_row(self, name: str, row: Row) -> None:
-        self.importer.required(name, row, ("unit",))
+        self.context.required(name, row, ("unit",))
         self.refer(name, row, "unit", self.units, _("机构“%(unit)s”不存在。"), "unit")
         self.code(name, row, "kind", required=True)
-        self.importer.date(name, row, "as_of")
+        self.context.date(name, row, "as_of")
         self.number(
             name,
             row,

@@ -21,9 +21,10 @@ from units.models import (
     Jurisdiction,
     UnitRegistration,
 )
-from units.rules import ATTRIBUTE_FIELDS, DEFAULTS
+from units.rules import ATTRIBUTE_FIELDS
 
 from . import staffing_sheets
+from .format import birth_values
 from .writers import Rows, write_workbook
 
 
@@ -56,13 +57,6 @@ def _caps() -> Iterator[dict[str, Any]]:
         "jurisdiction__code", "valid_from"
     ).values_list("jurisdiction__code", "valid_from", "cap", "decision__number"):
         yield {"jurisdiction": code, "valid_from": valid_from, "cap": cap, "decision": decision}
-
-
-def birth_values(attributes: dict[str, Any]) -> dict[str, Any]:
-    """A unit's state at birth with every attribute present (defaults where not given)."""
-    values = dict(DEFAULTS)
-    values.update(attributes or {})
-    return values
 
 
 def _units() -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import TextChoices
 from django.utils import translation
@@ -22,7 +23,7 @@ from units.choices import (
     UnitKind,
     unknown_code_message,
 )
-from units.rules import ATTRIBUTE_FIELDS
+from units.rules import ATTRIBUTE_FIELDS, DEFAULTS
 
 # Sheet name -> columns, in the order they are written (DESIGN §5).
 SHEETS: dict[str, tuple[str, ...]] = {
@@ -175,3 +176,10 @@ def code_problem(sheet: str, column: str, text: str) -> str:
     """The message for a cell of a code column that ``cell_code`` does not understand."""
     choices, name = CODE_COLUMNS[sheet][column]
     return unknown_code_message(choices, name, column, text)
+
+
+def birth_values(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A unit's state at birth with every attribute present (defaults where not given)."""
+    values = dict(DEFAULTS)
+    values.update(attributes or {})
+    return values

@@ -25,37 +25,30 @@ whole import back; ``dry_run`` rolls back in any case.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import partial
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.bulk import chunked, fewer_collections
-from core.dates import parse_iso_date
 from core.errors import RegistryError
 from units import audit, services
 from units.choices import DecisionStatus
 from units.models import (
-    Decision,
     Event,
     EventParticipant,
     InstitutionCap,
-    Jurisdiction,
     Unit,
     UnitRegistration,
 )
 from units.rules import ATTRIBUTE_FIELDS, clean_attributes
 
 from . import checks, staffing_sheets
-from .exporter import birth_values
-from .format import KEY_COLUMN, REQUIRED, SHEETS, Row, Sheet, WorkbookData, split_list
-
-T = TypeVar("T")
+from .context import ImportContext, ImportReport
+from .format import REQUIRED, SHEETS, Row, WorkbookData, birth_values, split_list
 
 
 class _StoredEvent(TypedDict):
@@ -70,44 +63,6 @@ class _StoredEvent(TypedDict):
 
 class _Rollback(Exception):
     pass
-
-
-@dataclass
-class ImportReport:
-    """Counts per sheet (created / skipped as identical) and every error found."""
-
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {name: {"created": 0, "skipped": 0} for name in SHEETS}
-    )
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    dry_run: bool = False
-    applied: bool = False
-    approvals: int = 0  # decisions the import approves (or approves and revokes)
-    # Rows whose checks had to wait for errors to be fixed: one entry per sheet, shaped as
-    # an error (sheet, message).
-    notices: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def present_counts(self, sheets: Iterable[str]) -> dict[str, dict[str, int]]:
-        return {name: self.counts[name] for name in SHEETS if name in set(sheets)}
-
-
-def describe_error(error: dict[str, Any]) -> str:
-    """One error as a line: sheet, row, column, key, reason."""
-    parts = []
-    if error.get("sheet"):
-        parts.append(str(error["sheet"]))
-    if error.get("row"):
-        parts.append(_("第 %(row)d 行") % {"row": error["row"]})
-    if error.get("column"):
-        parts.append(_("列 %(column)s") % {"column": error["column"]})
-    if error.get("key"):
-        parts.append("[" + str(error["key"]) + "]")
-    where = " ".join(parts)
-    return f"{where}: {error['message']}" if where else str(error["message"])
 
 
 def import_workbook(
@@ -141,122 +96,8 @@ def import_workbook(
     return importer.report
 
 
-class Importer:
-    def __init__(self, data: WorkbookData, *, user: Any = None):
-        self.data = data
-        self.user = user if getattr(user, "pk", None) else None
-        self.report = ImportReport()
-        self.jurisdictions: dict[str, Jurisdiction] = {}
-        self.decisions: dict[str, Decision] = {}
-        self.new_decision_status: dict[str, str] = {}
-        self.decision_rows: dict[str, Row] = {}
-        self.refused_decisions: set[str] = set()
-        self.unit_rows: dict[str, Row] = {}
-        self.refused_units: set[str] = set()
-        self.registered_ids: list[int] = []
-        self.event_rows: dict[str, Row] = {}
-        self.sheets: dict[str, Sheet] = {}
-        self.registry_refused = False  # the approval of the workbook's decisions failed
-
-    # -- reporting -------------------------------------------------------------------------
-
-    def error(
-        self, sheet: str, row: Row | None, column: str | None, message: str, key: str = ""
-    ) -> None:
-        if not key and row is not None and sheet in KEY_COLUMN:
-            key = row.get(KEY_COLUMN[sheet])
-        self.report.errors.append(
-            {
-                "sheet": sheet,
-                "row": row.number if row else None,
-                "column": column or None,
-                "key": key or None,
-                "message": str(message),
-            }
-        )
-
-    def count(self, sheet: str, what: str, n: int = 1) -> None:
-        self.report.counts[sheet][what] += n
-
-    # -- cells -----------------------------------------------------------------------------
-
-    def date(self, sheet: str, row: Row, column: str, *, required: bool = True) -> dt.date | None:
-        text = row.get(column)
-        if not text:
-            if required:
-                self.error(sheet, row, column, _("必须填写日期（YYYY-MM-DD）。"))
-            return None
-        try:
-            if len(text) != 10:
-                raise ValueError
-            return parse_iso_date(text)
-        except ValueError:
-            self.error(
-                sheet,
-                row,
-                column,
-                _("“%(value)s”不是有效日期，应为 YYYY-MM-DD。") % {"value": text},
-            )
-            return None
-
-    def integer(self, sheet: str, row: Row, column: str) -> int | None:
-        text = row.get(column)
-        try:
-            return int(text)
-        except ValueError:
-            self.error(sheet, row, column, _("“%(value)s”不是整数。") % {"value": text})
-            return None
-
-    def required(self, sheet: str, row: Row, columns: Sequence[str]) -> bool:
-        ok = True
-        for column in columns:
-            if not row.get(column):
-                self.error(sheet, row, column, _("必须填写“%(column)s”。") % {"column": column})
-                ok = False
-        return ok
-
-    def problems_to_errors(
-        self, sheet: str, row: Row | None, problems: Iterable[dict], key: str = ""
-    ) -> None:
-        for problem in problems:
-            self.error(sheet, row, problem.get("column"), problem["message"], key)
-
-    def duplicate(self, sheet: str, row: Row, seen: dict[str, Row], key: str) -> bool:
-        """True when the key was seen before in this sheet (identical: skipped; else error)."""
-        first = seen.get(key)
-        if first is None:
-            seen[key] = row
-            return False
-        if first.cells == row.cells:
-            self.count(sheet, "skipped")
-        else:
-            self.error(
-                sheet,
-                row,
-                KEY_COLUMN.get(sheet),
-                _("与第 %(row)d 行的标识相同但内容不同。") % {"row": first.number},
-            )
-        return True
-
-    def contradiction(
-        self, sheet: str, row: Row, stored: dict[str, str], given: dict[str, str]
-    ) -> bool:
-        """Compare a row with the stored row of the same key; report every differing column."""
-        differing = [c for c in given if given[c] != stored.get(c)]
-        for column in differing:
-            self.error(
-                sheet,
-                row,
-                column,
-                _("与已存储的记录矛盾：已存储“%(stored)s”，工作簿为“%(given)s”。")
-                % {"stored": stored.get(column, ""), "given": given[column]},
-            )
-        return bool(differing)
-
-    @staticmethod
-    def attempt(call: Callable[[], T]) -> T:
-        with transaction.atomic():
-            return call()
+class Importer(ImportContext):
+    """The import of one workbook, sheet after sheet (see the module's docstring)."""
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -312,25 +153,7 @@ class Importer:
                 _("以下各行须待上述事项能够执行后才能检查（编制余额、机构存续）：第 %(rows)s 行。"),
             )
 
-    def rows(self, name: str) -> list[Row]:
-        sheet = self.sheets.get(name)
-        return sheet.rows if sheet else []
-
     # -- jurisdictions ---------------------------------------------------------------------
-
-    def jurisdiction(self, code: str) -> Jurisdiction | None:
-        if code not in self.jurisdictions:
-            found = Jurisdiction.objects.filter(code=code).first()
-            if found is None:
-                return None
-            self.jurisdictions[code] = found
-        return self.jurisdictions[code]
-
-    def load_jurisdictions(self, codes: Iterable[str]) -> None:
-        wanted = [c for c in set(codes) if c and c not in self.jurisdictions]
-        for batch in chunked(wanted):
-            for j in Jurisdiction.objects.filter(code__in=batch).select_related("parent"):
-                self.jurisdictions[j.code] = j
 
     def import_jurisdictions(self) -> None:
         name = "jurisdictions"
@@ -401,26 +224,6 @@ class Importer:
                 break
 
     # -- decisions -------------------------------------------------------------------------
-
-    def load_decisions(self, numbers: Iterable[str]) -> None:
-        wanted = [n for n in set(numbers) if n and n not in self.decisions]
-        for batch in chunked(wanted):
-            for d in Decision.objects.filter(number__in=batch):
-                self.decisions[d.number] = d
-
-    def decision(self, sheet: str, row: Row, column: str, *, required: bool) -> Decision | None:
-        """The decision a row refers to; ``None`` (with an error unless it was refused)."""
-        number = row.get(column)
-        if not number:
-            if required:
-                self.error(sheet, row, column, _("必须填写决定文号。"))
-            return None
-        if number not in self.decisions:
-            self.load_decisions([number])
-        found = self.decisions.get(number)
-        if found is None and number not in self.refused_decisions:
-            self.error(sheet, row, column, _("决定“%(number)s”不存在。") % {"number": number})
-        return found
 
     def import_decisions(self) -> None:
         name = "decisions"
@@ -543,25 +346,7 @@ class Importer:
         self.new_units: dict[str, tuple[Row, services.NewUnit, str]] = {}
         if not rows:
             return
-        keys = [r.get("key") for r in rows if r.get("key")]
-        stored_kind: dict[str, str] = {}
-        stored_birth: dict[str, tuple[str, str, dict]] = {}
-        stored_ids: list[int] = []
-        for batch in chunked(sorted(set(keys))):
-            for unit_id, key, kind in (
-                Unit.objects.filter(key__in=batch).order_by().values_list("id", "key", "kind")
-            ):
-                stored_kind[key] = kind
-                stored_ids.append(unit_id)
-        for batch in chunked(stored_ids):  # the births of the units already stored
-            for key, established_on, attributes in UnitRegistration.objects.filter(
-                unit_id__in=batch
-            ).values_list("unit__key", "established_on", "attributes"):
-                stored_birth[key] = (established_on.isoformat(), "", attributes)
-            for key, event_key, attributes in EventParticipant.objects.filter(
-                creates=True, unit_id__in=batch
-            ).values_list("unit__key", "event__key", "attributes"):
-                stored_birth[key] = ("", event_key, attributes)
+        stored_kind, stored_birth = _stored_units({r.get("key") for r in rows if r.get("key")})
 
         seen: dict[str, Row] = {}
         registrations: list[services.RegistrationInput] = []
@@ -615,12 +400,12 @@ class Importer:
         def register(items: list[services.RegistrationInput]) -> list[Unit]:
             return services.units_register_bulk(rows=items, derive=False, user=self.user)
 
-        units = self.in_passes(
+        passed = self.in_passes(
             registrations,
             register,
-            key_of=lambda r: r.key,
-            locate=lambda p: ("units", p.get("unit")),
+            self.refused_rows(key_of=lambda r: r.key, locate=lambda p: ("units", p.get("unit"))),
         )
+        units = passed[1] if passed else []
         self.registered_ids = [u.pk for u in units]
         self.count(name, "created", len(units))
 
@@ -629,21 +414,7 @@ class Importer:
     def import_events(self) -> None:
         name = "events"
         rows = self.rows(name)
-        keys = sorted({r.get("key") for r in rows if r.get("key")})
-        stored: dict[str, _StoredEvent] = {}
-        for batch in chunked(keys):
-            for event in Event.objects.filter(key__in=batch).select_related("decision"):
-                stored[event.key] = {
-                    "decision": event.decision.number,
-                    "type": event.type,
-                    "effective_on": event.effective_on.isoformat(),
-                    "units": {"sources": [], "targets": []},
-                    "attributes": event.attributes or {},
-                }
-            for key, role, unit in EventParticipant.objects.filter(
-                event__key__in=batch
-            ).values_list("event__key", "role", "unit__key"):
-                stored[key]["units"][role + "s"].append(unit)
+        stored = _stored_events({r.get("key") for r in rows if r.get("key")})
         self.load_decisions(r.get("decision") for r in rows)
 
         seen: dict[str, Row] = {}
@@ -663,31 +434,7 @@ class Importer:
             cells = row.cells
             raw = {c: v for c in ATTRIBUTE_FIELDS if (v := cells.get(c, "")) != ""}
             if key in stored:
-                values, problems = clean_attributes(raw, birth=False)
-                if problems:
-                    self.problems_to_errors(name, row, problems)
-                    continue
-                current = stored[key]
-                current_texts = {
-                    "decision": current["decision"],
-                    "type": current["type"],
-                    "effective_on": current["effective_on"],
-                    "sources": ";".join(sorted(current["units"]["sources"])),
-                    "targets": ";".join(sorted(current["units"]["targets"])),
-                    **_texts(current["attributes"]),
-                }
-                given = {
-                    "decision": row.get("decision"),
-                    "type": row.get("type"),
-                    "effective_on": row.get("effective_on"),
-                    "sources": ";".join(sorted(sources)),
-                    "targets": ";".join(sorted(targets)),
-                    **_texts(values),
-                }
-                for column in set(current_texts) - set(given):
-                    given[column] = ""
-                if not self.contradiction(name, row, current_texts, given):
-                    self.count(name, "skipped")
+                self.compare_stored_event(row, stored[key], raw, sources, targets)
                 continue
             if decision is None or effective_on is None:
                 continue
@@ -714,6 +461,62 @@ class Importer:
                     attributes=raw,
                 )
             )
+        self.refuse_unclaimed_units(claimed, stored)
+
+        def create(items: list[services.EventInput]) -> list[Event]:
+            return services.events_create_bulk(rows=items, user=self.user)
+
+        passed = self.in_passes(
+            inputs,
+            create,
+            self.refused_rows(key_of=lambda e: e.key, locate=self.locate_event_problem),
+        )
+        created = passed[1] if passed else []
+        self.count(name, "created", len(created))
+        created_keys = {e.key for e in created}
+        self.count(
+            "units",
+            "created",
+            sum(len(i.new_units) for i in inputs if i.key in created_keys),
+        )
+
+    def compare_stored_event(
+        self,
+        row: Row,
+        current: _StoredEvent,
+        raw: dict[str, str],
+        sources: list[str],
+        targets: list[str],
+    ) -> None:
+        """A row of an event already stored: skipped when identical, else every differing
+        column reported."""
+        values, problems = clean_attributes(raw, birth=False)
+        if problems:
+            self.problems_to_errors("events", row, problems)
+            return
+        current_texts = {
+            "decision": current["decision"],
+            "type": current["type"],
+            "effective_on": current["effective_on"],
+            "sources": ";".join(sorted(current["units"]["sources"])),
+            "targets": ";".join(sorted(current["units"]["targets"])),
+            **_texts(current["attributes"]),
+        }
+        given = {
+            "decision": row.get("decision"),
+            "type": row.get("type"),
+            "effective_on": row.get("effective_on"),
+            "sources": ";".join(sorted(sources)),
+            "targets": ";".join(sorted(targets)),
+            **_texts(values),
+        }
+        for column in set(current_texts) - set(given):
+            given[column] = ""
+        if not self.contradiction("events", row, current_texts, given):
+            self.count("events", "skipped")
+
+    def refuse_unclaimed_units(self, claimed: set[str], stored: dict[str, _StoredEvent]) -> None:
+        """A new unit that no event of the workbook creates is refused on its row."""
         for unit, (row, _new, by) in self.new_units.items():
             if unit in claimed:
                 continue
@@ -725,20 +528,6 @@ class Importer:
             else:
                 message = _("设立事项“%(event)s”不存在。") % {"event": by}
             self.error("units", row, "established_by", message)
-
-        def create(items: list[services.EventInput]) -> list[Event]:
-            return services.events_create_bulk(rows=items, user=self.user)
-
-        created = self.in_passes(
-            inputs, create, key_of=lambda e: e.key, locate=self.locate_event_problem
-        )
-        self.count(name, "created", len(created))
-        created_keys = {e.key for e in created}
-        self.count(
-            "units",
-            "created",
-            sum(len(i.new_units) for i in inputs if i.key in created_keys),
-        )
 
     def locate_event_problem(self, problem: dict) -> tuple[str, str | None]:
         unit = problem.get("unit")
@@ -797,47 +586,83 @@ class Importer:
 
     # -- set-based calls, repeated without the refused rows ----------------------------------
 
-    def in_passes(
-        self,
-        items: list[T],
-        call: Callable[[list[T]], list[Any]],
-        *,
-        key_of: Callable[[T], str],
-        locate: Callable[[dict], tuple[str, str | None]],
-    ) -> list[Any]:
+    def refused_rows(
+        self, *, key_of: Callable[[Any], str], locate: Callable[[dict], tuple[str, str | None]]
+    ) -> Callable[[RegistryError, list[Any]], set[int]]:
+        """What ``in_passes`` asks when a service refuses units or events: report each problem
+        on the row it locates (a unit refused with its event), and the refused items."""
         rows_of = {"units": self.unit_rows, "events": self.event_rows}
-        while items:
-            try:
-                return self.attempt(partial(call, items))
-            except RegistryError as exc:
-                refused: set[str] = set()
-                located = []
-                for problem in exc.problems:
-                    sheet, key = locate(problem)
-                    owner = problem.get("event") if sheet == "units" else key
-                    if sheet == "units":
-                        self.refused_units.add(key or "")
-                    if sheet == "units" and owner:
-                        refused.add(owner)
-                    elif key:
-                        refused.add(key)
-                    located.append((problem, sheet, key))
-                for item in items:
-                    if key_of(item) in refused:
-                        self.refused_units.update(n.key for n in getattr(item, "new_units", ()))
-                for problem, sheet, key in located:
-                    if (
-                        problem.get("column") in ("sources", "targets")
-                        and problem.get("unit") in self.refused_units
-                    ):
-                        continue  # reported on the unit's own row (or its event's)
-                    row = rows_of[sheet].get(key or "")
-                    self.error(sheet, row, problem.get("column"), problem["message"], key or "")
-                remaining = [i for i in items if key_of(i) not in refused]
-                if len(remaining) == len(items):
-                    return []
-                items = remaining
-        return []
+
+        def refused(exc: RegistryError, items: list[Any]) -> set[int]:
+            keys: set[str] = set()
+            located = []
+            for problem in exc.problems:
+                sheet, key = locate(problem)
+                owner = problem.get("event") if sheet == "units" else key
+                if sheet == "units":
+                    self.refused_units.add(key or "")
+                if sheet == "units" and owner:
+                    keys.add(owner)
+                elif key:
+                    keys.add(key)
+                located.append((problem, sheet, key))
+            for item in items:
+                if key_of(item) in keys:
+                    self.refused_units.update(n.key for n in getattr(item, "new_units", ()))
+            for problem, sheet, key in located:
+                if (
+                    problem.get("column") in ("sources", "targets")
+                    and problem.get("unit") in self.refused_units
+                ):
+                    continue  # reported on the unit's own row (or its event's)
+                row = rows_of[sheet].get(key or "")
+                self.error(sheet, row, problem.get("column"), problem["message"], key or "")
+            return {i for i, item in enumerate(items) if key_of(item) in keys}
+
+        return refused
+
+
+def _stored_units(keys: set[str]) -> tuple[dict[str, str], dict[str, tuple[str, str, dict]]]:
+    """Of the units already stored among these keys: their kind, and their birth (date of
+    registration or creating event, and the attributes they were born with)."""
+    stored_kind: dict[str, str] = {}
+    stored_birth: dict[str, tuple[str, str, dict]] = {}
+    stored_ids: list[int] = []
+    for batch in chunked(sorted(keys)):
+        for unit_id, key, kind in (
+            Unit.objects.filter(key__in=batch).order_by().values_list("id", "key", "kind")
+        ):
+            stored_kind[key] = kind
+            stored_ids.append(unit_id)
+    for batch in chunked(stored_ids):
+        for key, established_on, attributes in UnitRegistration.objects.filter(
+            unit_id__in=batch
+        ).values_list("unit__key", "established_on", "attributes"):
+            stored_birth[key] = (established_on.isoformat(), "", attributes)
+        for key, event_key, attributes in EventParticipant.objects.filter(
+            creates=True, unit_id__in=batch
+        ).values_list("unit__key", "event__key", "attributes"):
+            stored_birth[key] = ("", event_key, attributes)
+    return stored_kind, stored_birth
+
+
+def _stored_events(keys: set[str]) -> dict[str, _StoredEvent]:
+    """The events already stored among these keys, as the events sheet compares them."""
+    stored: dict[str, _StoredEvent] = {}
+    for batch in chunked(sorted(keys)):
+        for event in Event.objects.filter(key__in=batch).select_related("decision"):
+            stored[event.key] = {
+                "decision": event.decision.number,
+                "type": event.type,
+                "effective_on": event.effective_on.isoformat(),
+                "units": {"sources": [], "targets": []},
+                "attributes": event.attributes or {},
+            }
+        for key, role, unit in EventParticipant.objects.filter(event__key__in=batch).values_list(
+            "event__key", "role", "unit__key"
+        ):
+            stored[key]["units"][role + "s"].append(unit)
+    return stored
 
 
 def _texts(values: dict[str, Any]) -> dict[str, str]:

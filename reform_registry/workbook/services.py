@@ -14,7 +14,8 @@ from core.errors import RegistryError
 from units import audit
 
 from ..models import ImportBatch
-from .importer import ImportReport, import_workbook
+from .context import ImportReport
+from .importer import import_workbook
 from .readers import read_xlsx
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -29,10 +29,8 @@ from staffing.models import Account, HeadcountReport, Transfer
 from staffing.selectors import account_spellings
 from units.models import Event, Unit
 
+from .context import ImportContext
 from .format import Row
-
-if TYPE_CHECKING:
-    from .importer import Importer
 
 TRANSFERS = "quota_transfers"
 HEADCOUNTS = "headcounts"
@@ -107,25 +105,25 @@ def _signature(row: dict[str, Any]) -> tuple[str, ...]:
 
 
 class Transfers:
-    """The rows of ``quota_transfers`` in the two steps of an import (see ``Importer.run``)."""
+    """The rows of ``quota_transfers`` in the two steps of an import (see ``ImportContext.run``)."""
 
-    def __init__(self, importer: Importer):
-        self.importer = importer
-        drafts = importer.new_decision_status  # decisions the import stores, drafts until approved
+    def __init__(self, context: ImportContext):
+        self.context = context
+        drafts = context.new_decision_status  # decisions the import stores, drafts until approved
         self.on_drafts: list[Row] = []
         self.others: list[Row] = []
-        for row in importer.rows(TRANSFERS):
+        for row in context.rows(TRANSFERS):
             on_draft = bool(row.get("event")) and row.get("decision") in drafts
             (self.on_drafts if on_draft else self.others).append(row)
         self.posted: list[tuple[Row, staffing_services.TransferInput]] = []
 
     def post_on_drafts(self) -> None:
         """The explicit transfers of the events of the decisions this import stores."""
-        self.posted += import_transfers(self.importer, self.on_drafts)
+        self.posted += import_transfers(self.context, self.on_drafts)
 
     def post_others(self) -> None:
         """Every other transfer (after the approvals: they need the registry applied)."""
-        self.posted += import_transfers(self.importer, self.others)
+        self.posted += import_transfers(self.context, self.others)
 
     @contextmanager
     def checked_together(self) -> Iterator[None]:
@@ -136,12 +134,12 @@ class Transfers:
         except RegistryError as exc:
             for problem in exc.problems:
                 located = _locate_balance_problem(problem, self.posted)
-                self.importer.error(
+                self.context.error(
                     TRANSFERS, located, "amount" if located else None, problem["message"]
                 )
 
 
-def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]:
+def _resolve_accounts(context: ImportContext, rows: list[Row]) -> dict[str, Account]:
     """Accounts by spelling, creating the accounts of units and pools that have none yet."""
     return staffing_services.accounts_by_spelling(
         r.get(c) for r in rows for c in ("from", "to") if r.get(c)
@@ -149,13 +147,13 @@ def _resolve_accounts(importer: Importer, rows: list[Row]) -> dict[str, Account]
 
 
 def import_transfers(
-    importer: Importer, rows: list[Row]
+    context: ImportContext, rows: list[Row]
 ) -> list[tuple[Row, staffing_services.TransferInput]]:
     """Post these rows of ``quota_transfers``; returns those posted (identical stored rows are
     skipped, refused rows reported)."""
     if not rows:
         return []
-    importer.load_decisions(r.get("decision") for r in rows)
+    context.load_decisions(r.get("decision") for r in rows)
     event_keys = sorted({r.get("event") for r in rows if r.get("event")})
     events: dict[str, Event] = {}
     for batch in chunked(event_keys):
@@ -169,112 +167,125 @@ def import_transfers(
             )
         )
     )
-    accounts = _resolve_accounts(importer, rows)
+    accounts = _resolve_accounts(context, rows)
     items: list[tuple[Row, staffing_services.TransferInput]] = []
     for row in rows:
-        on = importer.date(TRANSFERS, row, "date")
-        decision = importer.decision(TRANSFERS, row, "decision", required=True)
-        amount = importer.integer(TRANSFERS, row, "amount") if row.get("amount") else None
-        if amount is None and not row.get("amount"):
-            importer.error(TRANSFERS, row, "amount", _("必须填写数量。"))
-        event = None
-        if row.get("event"):
-            event = events.get(row.get("event"))
-            if event is None and row.get("event") not in importer.event_rows:
-                importer.error(
-                    TRANSFERS,
-                    row,
-                    "event",
-                    _("事项“%(event)s”不存在。") % {"event": row.get("event")},
-                )
-        ends = {}
-        for column in ("from", "to"):
-            spelling = row.get(column)
-            account = accounts.get(spelling)
-            if account is None:
-                message: str | None
-                if spelling.startswith("pool:"):
-                    message = _("编制周转池“%(a)s”的行政区划不存在。") % {"a": spelling}
-                elif spelling in importer.refused_units:
-                    message = None  # reported on the unit's own row
-                else:
-                    message = _(
-                        "账户“%(a)s”不存在（应为机构标识、pool:行政区划代码或 external）。"
-                    ) % {"a": spelling}
-                if message:
-                    importer.error(TRANSFERS, row, column, message)
-            ends[column] = account
-        if (
-            on is None
-            or decision is None
-            or amount is None
-            or (row.get("event") and event is None)
-            or None in ends.values()
-        ):
+        item = _transfer_input(context, row, events, accounts)
+        if item is None:
             continue
-        signature = (
-            on.isoformat(),
-            decision.number,
-            row.get("event"),
-            row.get("kind"),
-            str(amount),
-            row.get("from"),
-            row.get("to"),
-            row.get("reason"),
+        signature = _signature(
+            {
+                **{c: row.get(c) for c in ("event", "kind", "from", "to", "reason")},
+                "date": item.date,
+                "decision": item.decision.number,
+                "amount": item.amount,
+            }
         )
         if stored[signature] > 0:
             stored[signature] -= 1
-            importer.count(TRANSFERS, "skipped")
+            context.count(TRANSFERS, "skipped")
             continue
-        items.append(
-            (
-                row,
-                staffing_services.TransferInput(
-                    date=on,
-                    kind=row.get("kind"),
-                    amount=amount,
-                    from_account=ends["from"],
-                    to_account=ends["to"],
-                    decision=decision,
-                    reason=row.get("reason"),
-                    event=event,
-                ),
-            )
-        )
-    if importer.registry_refused:
+        items.append((row, item))
+    if context.registry_refused:
         return []  # the ledger's checks need the registry the workbook describes
-    while items:
-        try:
-            created = importer.attempt(
-                partial(
-                    staffing_services.transfers_post_bulk,
-                    rows=[t for _r, t in items],
-                    user=importer.user,
-                )
+    passed = context.in_passes(
+        items,
+        lambda batch: staffing_services.transfers_post_bulk(
+            rows=[t for _r, t in batch], user=context.user
+        ),
+        partial(_refused_transfers, context),
+    )
+    if passed is None:
+        return []
+    posted, created = passed
+    context.count(TRANSFERS, "created", len(created))
+    return posted
+
+
+def _transfer_input(
+    context: ImportContext, row: Row, events: dict[str, Event], accounts: dict[str, Account]
+) -> staffing_services.TransferInput | None:
+    """The transfer a row asks for, or None (with its errors reported)."""
+    on = context.date(TRANSFERS, row, "date")
+    decision = context.decision(TRANSFERS, row, "decision", required=True)
+    amount = context.integer(TRANSFERS, row, "amount") if row.get("amount") else None
+    if amount is None and not row.get("amount"):
+        context.error(TRANSFERS, row, "amount", _("必须填写数量。"))
+    event = None
+    if row.get("event"):
+        event = events.get(row.get("event"))
+        if event is None and row.get("event") not in context.event_rows:
+            context.error(
+                TRANSFERS,
+                row,
+                "event",
+                _("事项“%(event)s”不存在。") % {"event": row.get("event")},
             )
-            importer.count(TRANSFERS, "created", len(created))
-            return items
-        except RegistryError as exc:
-            refused: set[int] = set()
-            for problem in exc.problems:
-                located: Row | None
-                if "row" in problem:  # numbered from 1 in the order given
-                    located = items[problem["row"] - 1][0]
-                else:
-                    located = _locate_balance_problem(problem, items)
-                importer.error(
-                    TRANSFERS,
-                    located,
-                    problem.get("column") or ("amount" if problem.get("rule") else None),
-                    problem["message"],
-                )
-                if located is not None:
-                    refused.add(located.number)
-            remaining = [(r, t) for r, t in items if r.number not in refused]
-            if len(remaining) == len(items):
-                return []
-            items = remaining
-    return []
+    ends = {column: _account(context, row, column, accounts) for column in ("from", "to")}
+    if (
+        on is None
+        or decision is None
+        or amount is None
+        or (row.get("event") and event is None)
+        or ends["from"] is None
+        or ends["to"] is None
+    ):
+        return None
+    return staffing_services.TransferInput(
+        date=on,
+        kind=row.get("kind"),
+        amount=amount,
+        from_account=ends["from"],
+        to_account=ends["to"],
+        decision=decision,
+        reason=row.get("reason"),
+        event=event,
+    )
+
+
+def _account(
+    context: ImportContext, row: Row, column: str, accounts: dict[str, Account]
+) -> Account | None:
+    """The account a row names in a column, or None (reported unless its unit's row is)."""
+    spelling = row.get(column)
+    account = accounts.get(spelling)
+    if account is None:
+        message: str | None
+        if spelling.startswith("pool:"):
+            message = _("编制周转池“%(a)s”的行政区划不存在。") % {"a": spelling}
+        elif spelling in context.refused_units:
+            message = None  # reported on the unit's own row
+        else:
+            message = _("账户“%(a)s”不存在（应为机构标识、pool:行政区划代码或 external）。") % {
+                "a": spelling
+            }
+        if message:
+            context.error(TRANSFERS, row, column, message)
+    return account
+
+
+def _refused_transfers(
+    context: ImportContext,
+    exc: RegistryError,
+    items: list[tuple[Row, staffing_services.TransferInput]],
+) -> set[int]:
+    """Report each problem of a refused batch of transfers on its row; the refused rows."""
+    refused: set[int] = set()
+    for problem in exc.problems:
+        located: Row | None
+        if "row" in problem:  # numbered from 1 in the order given
+            located = items[problem["row"] - 1][0]
+        else:
+            located = _locate_balance_problem(problem, items)
+        context.error(
+            TRANSFERS,
+            located,
+            problem.get("column") or ("amount" if problem.get("rule") else None),
+            problem["message"],
+        )
+        if located is not None:
+            refused.add(located.number)
+    return {i for i, (row, _t) in enumerate(items) if row.number in refused}
 
 
 def _locate_balance_problem(
@@ -300,8 +311,8 @@ def _locate_balance_problem(
     return max(candidates, key=lambda r: (r.get("date"), r.number)) if candidates else None
 
 
-def import_headcounts(importer: Importer) -> None:
-    rows = importer.rows(HEADCOUNTS)
+def import_headcounts(context: ImportContext) -> None:
+    rows = context.rows(HEADCOUNTS)
     if not rows:
         return
     keys = sorted({r.get("unit") for r in rows if r.get("unit")})
@@ -318,25 +329,25 @@ def import_headcounts(importer: Importer) -> None:
         )
     items: list[tuple[Row, staffing_services.HeadcountInput]] = []
     for row in rows:
-        if not importer.required(HEADCOUNTS, row, ("unit", "kind")):
+        if not context.required(HEADCOUNTS, row, ("unit", "kind")):
             continue
-        as_of = importer.date(HEADCOUNTS, row, "as_of")
-        actual = importer.integer(HEADCOUNTS, row, "actual")
+        as_of = context.date(HEADCOUNTS, row, "as_of")
+        actual = context.integer(HEADCOUNTS, row, "actual")
         unit = units.get(row.get("unit"))
         if unit is None:
-            if row.get("unit") not in importer.refused_units:
-                importer.error(
+            if row.get("unit") not in context.refused_units:
+                context.error(
                     HEADCOUNTS,
                     row,
                     "unit",
                     _("机构“%(unit)s”不存在。") % {"unit": row.get("unit")},
                 )
             continue
-        if as_of is None or actual is None or importer.registry_refused:
+        if as_of is None or actual is None or context.registry_refused:
             continue
         signature = (unit.key, row.get("kind"), as_of.isoformat(), str(actual))
         if signature in stored:
-            importer.count(HEADCOUNTS, "skipped")
+            context.count(HEADCOUNTS, "skipped")
             continue
         stored.add(signature)
         items.append(
@@ -347,25 +358,27 @@ def import_headcounts(importer: Importer) -> None:
                 ),
             )
         )
-    while items:
-        try:
-            created = importer.attempt(
-                partial(
-                    staffing_services.headcounts_report_bulk,
-                    rows=[h for _r, h in items],
-                    user=importer.user,
-                )
-            )
-            importer.count(HEADCOUNTS, "created", len(created))
-            return
-        except RegistryError as exc:
-            refused: set[int] = set()
-            for problem in exc.problems:
-                located = items[problem["row"] - 1][0] if "row" in problem else None
-                importer.error(HEADCOUNTS, located, None, problem["message"])
-                if located is not None:
-                    refused.add(located.number)
-            remaining = [(r, h) for r, h in items if r.number not in refused]
-            if len(remaining) == len(items):
-                return
-            items = remaining
+    passed = context.in_passes(
+        items,
+        lambda batch: staffing_services.headcounts_report_bulk(
+            rows=[h for _r, h in batch], user=context.user
+        ),
+        partial(_refused_headcounts, context),
+    )
+    if passed is not None:
+        context.count(HEADCOUNTS, "created", len(passed[1]))
+
+
+def _refused_headcounts(
+    context: ImportContext,
+    exc: RegistryError,
+    items: list[tuple[Row, staffing_services.HeadcountInput]],
+) -> set[int]:
+    """Report each problem of a refused batch of headcounts on its row; the refused rows."""
+    refused: set[int] = set()
+    for problem in exc.problems:
+        located = items[problem["row"] - 1][0] if "row" in problem else None
+        context.error(HEADCOUNTS, located, None, problem["message"])
+        if located is not None:
+            refused.add(located.number)
+    return {i for i, (row, _h) in enumerate(items) if row.number in refused}

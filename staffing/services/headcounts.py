@@ -152,7 +152,7 @@ def headcounts_report_bulk(
             problems.append({**where, "message": refusal})
         else:
             result.append(report)
-    refuse_rows(problems, many=_("实有人数被拒绝：共 %(n)d 个问题，第一个：%(first)s"))
+    refuse_rows(problems, cause=_("实有人数被拒绝："))
     created = insert_with_ids(HeadcountReport, list(known.new.values()))
     audit.record_many("create", [(r, None, _audit_values(r)) for r in created])
     return result

@@ -103,28 +103,14 @@ def raise_ledger_problems(rows: list[dict], extra: list[dict] | None = None) -> 
         labels = account_labels({r["account_id"] for r in rows})
         problems += [_describe_problem(r, labels) for r in rows]
     if problems:
-        first = problems[0]["message"]
-        message = (
-            _("编制划转被拒绝：") + first
-            if len(problems) == 1
-            else _("编制划转被拒绝：共 %(n)d 个问题，第一个：%(first)s")
-            % {"n": len(problems), "first": first}
-        )
-        raise RegistryError(message, problems=problems)
+        raise RegistryError.from_problems(problems, cause=_("编制划转被拒绝："))
 
 
-def refuse_rows(problems: list[dict], *, many: str) -> None:
+def refuse_rows(problems: list[dict], *, cause: str) -> None:
     """Refuse a bulk write whose rows have these problems (nothing when there is none): the
-    message is the problem's when there is one, else ``many`` (with ``%(n)d`` problems and
-    the ``%(first)s``)."""
-    if not problems:
-        return
-    message = (
-        problems[0]["message"]
-        if len(problems) == 1
-        else many % {"n": len(problems), "first": problems[0]["message"]}
-    )
-    raise RegistryError(message, problems=problems)
+    message is the problem's when there is one, else ``cause`` with how many and the first."""
+    if problems:
+        raise RegistryError.from_problems(problems, cause=cause, cause_with_one=False)
 
 
 @dataclass

@@ -312,7 +312,7 @@ def _prepared_transfers(rows: Sequence[TransferInput], known: _Authorities) -> l
             prepared.append(_prepared_transfer(row, known))
         except RegistryError as exc:
             problems += [{**p, "row": index} for p in exc.problems]
-    refuse_rows(problems, many=_("编制划转被拒绝：共 %(n)d 个问题，第一个：%(first)s"))
+    refuse_rows(problems, cause=_("编制划转被拒绝："))
     return prepared
 
 

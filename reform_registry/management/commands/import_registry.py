@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import RegistryCommand
 from reform_registry.workbook import read_workbook
-from reform_registry.workbook.importer import describe_error, import_workbook
+from reform_registry.workbook.context import describe_error
+from reform_registry.workbook.importer import import_workbook
 
 
 class Command(RegistryCommand):
