@@ -111,6 +111,59 @@ def daily_moves(accounts: AccountSet) -> dict[tuple[int, str], list[tuple[dt.dat
 PROBLEM_LIMIT = 50
 
 
+def _problems_sql(moves: str, span_condition: str) -> str:
+    """The query of ``ledger_problems`` over these moves: running balances per account and
+    kind, the span of each unit's versions, and the rows that break an invariant."""
+    account_table = Account._meta.db_table
+    version_table = UnitVersion._meta.db_table
+    return f"""
+        WITH moves AS ({moves}),
+        daily AS (
+            SELECT account_id, kind, date, SUM(delta) AS delta
+            FROM moves GROUP BY account_id, kind, date
+        ),
+        running AS (
+            SELECT account_id, kind, date,
+                   SUM(delta) OVER (PARTITION BY account_id, kind ORDER BY date
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS balance,
+                   ROW_NUMBER() OVER (PARTITION BY account_id, kind ORDER BY date DESC) AS from_end
+            FROM daily
+        ),
+        spans AS (
+            SELECT v.unit_id AS unit_id, MIN(v.valid_from) AS starts,
+                   CASE WHEN COUNT(*) = COUNT(v.valid_to) THEN MAX(v.valid_to) END AS ends
+            FROM {version_table} v
+            WHERE v.unit_id IN (
+                SELECT a2.unit_id FROM {account_table} a2
+                WHERE a2.unit_id IS NOT NULL AND {span_condition}
+            )
+            GROUP BY v.unit_id
+        ),
+        checked AS (
+            SELECT r.account_id, a.type AS type, a.unit_id, r.kind, r.date, r.balance,
+                   s.starts, s.ends,
+                   CASE
+                     WHEN a.type <> 'external' AND r.balance < 0 THEN 'negative'
+                     WHEN a.type = 'unit' AND s.unit_id IS NULL AND r.balance <> 0
+                          THEN 'absent'
+                     WHEN a.type = 'unit' AND r.date < s.starts AND r.balance <> 0
+                          THEN 'before_start'
+                     WHEN a.type = 'unit' AND s.ends IS NOT NULL
+                          AND (r.date >= s.ends OR r.from_end = 1) AND r.balance <> 0
+                          THEN 'after_end'
+                   END AS problem
+            FROM running r
+            JOIN {account_table} a ON a.id = r.account_id
+            LEFT JOIN spans s ON s.unit_id = a.unit_id
+            WHERE r.date >= %s OR r.from_end = 1
+        )
+        SELECT account_id, kind, date, balance, starts, ends, problem
+        FROM checked WHERE problem IS NOT NULL
+        ORDER BY date, account_id, kind
+        LIMIT {PROBLEM_LIMIT}
+    """
+
+
 def ledger_problems(accounts: AccountSet, *, since: dt.date | None = None) -> list[dict]:
     """Every breach of the invariants of DESIGN §3 on the given accounts, from a date on.
 
@@ -118,8 +171,6 @@ def ledger_problems(accounts: AccountSet, *, since: dt.date | None = None) -> li
     moves; a row is a problem when a unit's or pool's balance is negative, when a unit holds
     quotas before it starts, after it has ended (or at all, when it never existed).
     """
-    account_table = Account._meta.db_table
-    version_table = UnitVersion._meta.db_table
     if accounts is not None and not isinstance(accounts, QuerySet):
         # The outside world has no invariant; its account moves with every grant ever made.
         outside = Account.objects.filter(type=AccountType.EXTERNAL).values_list("id", flat=True)
@@ -127,53 +178,7 @@ def ledger_problems(accounts: AccountSet, *, since: dt.date | None = None) -> li
     found: list[dict] = []
     for clause in account_conditions(accounts, "{account}"):
         moves, params = moves_sql(clause, on=None, kind=None)
-        span_cond = clause[0].replace("{account}", "a2.id")
-        sql = f"""
-            WITH moves AS ({moves}),
-            daily AS (
-                SELECT account_id, kind, date, SUM(delta) AS delta
-                FROM moves GROUP BY account_id, kind, date
-            ),
-            running AS (
-                SELECT account_id, kind, date,
-                       SUM(delta) OVER (PARTITION BY account_id, kind ORDER BY date
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS balance,
-                       ROW_NUMBER() OVER (PARTITION BY account_id, kind ORDER BY date DESC) AS from_end
-                FROM daily
-            ),
-            spans AS (
-                SELECT v.unit_id AS unit_id, MIN(v.valid_from) AS starts,
-                       CASE WHEN COUNT(*) = COUNT(v.valid_to) THEN MAX(v.valid_to) END AS ends
-                FROM {version_table} v
-                WHERE v.unit_id IN (
-                    SELECT a2.unit_id FROM {account_table} a2
-                    WHERE a2.unit_id IS NOT NULL AND {span_cond}
-                )
-                GROUP BY v.unit_id
-            ),
-            checked AS (
-                SELECT r.account_id, a.type AS type, a.unit_id, r.kind, r.date, r.balance,
-                       s.starts, s.ends,
-                       CASE
-                         WHEN a.type <> 'external' AND r.balance < 0 THEN 'negative'
-                         WHEN a.type = 'unit' AND s.unit_id IS NULL AND r.balance <> 0
-                              THEN 'absent'
-                         WHEN a.type = 'unit' AND r.date < s.starts AND r.balance <> 0
-                              THEN 'before_start'
-                         WHEN a.type = 'unit' AND s.ends IS NOT NULL
-                              AND (r.date >= s.ends OR r.from_end = 1) AND r.balance <> 0
-                              THEN 'after_end'
-                       END AS problem
-                FROM running r
-                JOIN {account_table} a ON a.id = r.account_id
-                LEFT JOIN spans s ON s.unit_id = a.unit_id
-                WHERE r.date >= %s OR r.from_end = 1
-            )
-            SELECT account_id, kind, date, balance, starts, ends, problem
-            FROM checked WHERE problem IS NOT NULL
-            ORDER BY date, account_id, kind
-            LIMIT {PROBLEM_LIMIT}
-        """
+        sql = _problems_sql(moves, clause[0].replace("{account}", "a2.id"))
         since_value = (since or dt.date(1, 1, 1)).isoformat()
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, *clause[1], since_value])
