@@ -315,3 +315,17 @@ def event_structure_problems(
     elif attributes:
         bad(_("%(label)s事项不能设定属性（只有变更和并入可以）。") % {"label": label})
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# What counts as an institution (DESIGN §4)
+# ---------------------------------------------------------------------------------------------
+
+
+def is_counted_institution(kind: str, category: str, pending_wind_down: bool) -> bool:
+    """A version counts as an institution unless it is a department, or a business institution
+    pending wind-down (待消化). ``units.selectors.counted_institutions`` is the same rule as a
+    queryset."""
+    return kind == UnitKind.INSTITUTION and not (
+        category == Category.BUSINESS and pending_wind_down
+    )

@@ -32,6 +32,7 @@ from .choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKin
 from .filtersets import CHOICE_ERRORS, UNIT_STATUS_CHOICES, UnitFilterSet
 from .lineage_svg import Edge, Node, layout
 from .models import Decision, Jurisdiction, Unit, UnitVersion
+from .selectors.units import unit_list as list_units
 
 PAGE_SIZE = 50
 MAX_DEPARTMENT_CHOICES = 500
@@ -231,17 +232,17 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
     )
     filters = params.list_filters()
     try:
-        versions = selectors.unit_list(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
+        versions = list_units(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
     except ValidationError as exc:  # the page lists the problems and the rest still filters
         params.refused_filters(exc, UnitFilterSet.base_filters)
         filters = {name: value for name, value in filters.items() if name not in exc.error_dict}
-        versions = selectors.unit_list(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
+        versions = list_units(filters=filters, on=params.as_of, parameters=PAGE_PARAMETERS)
     versions = visible(versions, request)
     if params.text("format") == "csv" and not params.problems:
         return unit_list_csv(versions, params.as_of)
     departments = list(
         visible(
-            selectors.unit_list(
+            list_units(
                 on=params.as_of,
                 filters={"kind": UnitKind.DEPARTMENT, "jurisdiction": filters.get("jurisdiction")},
             ),
@@ -511,9 +512,7 @@ def department_detail(request: HttpRequest, key: str) -> HttpResponse:
     state = selectors.unit_state(unit=department, on=params.as_of)
     institutions = list(
         visible(
-            selectors.unit_list(
-                on=params.as_of, filters={"parent": key, "kind": UnitKind.INSTITUTION}
-            ),
+            list_units(on=params.as_of, filters={"parent": key, "kind": UnitKind.INSTITUTION}),
             request,
         ).order_by("name", "unit__key")
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -18,8 +16,8 @@ from staffing.choices import CampaignRule, CampaignStatus
 from staffing.forms import CampaignForm
 from staffing.models import RecoveryCampaign
 from staffing.selectors import campaign_totals_by_rule
-from units.models import UnitVersion
 from units.permissions import APPROVE
+from units.selectors import latest_names
 
 from .base import ServiceEntryAdmin, add_problems, form_page
 
@@ -73,7 +71,9 @@ class RecoveryCampaignAdmin(ServiceEntryAdmin):
             visible(campaign.lines.select_related("unit"), request).order_by("unit__key", "id")
         )
         skips = list(visible(campaign.skips.select_related("unit"), request).order_by("unit__key"))
-        names = _names([ln.unit_id for ln in lines] + [s.unit_id for s in skips], campaign.on)
+        names = latest_names(
+            [ln.unit_id for ln in lines] + [s.unit_id for s in skips], on=campaign.on
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("编制收回：%(c)s") % {"c": campaign},
@@ -110,17 +110,6 @@ class RecoveryCampaignAdmin(ServiceEntryAdmin):
 
     def reverse_view(self, request, pk: int):
         return self._act(request, pk, services.campaign_reverse, gettext("收回行动已冲回。"))
-
-
-def _names(unit_ids: list[int], on: dt.date) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for unit_id, name in (
-        UnitVersion.objects.filter(unit_id__in=set(unit_ids), valid_from__lte=on)
-        .order_by("unit_id", "valid_from")
-        .values_list("unit_id", "name")
-    ):
-        names[unit_id] = name
-    return names
 
 
 def _totals(lines) -> list[tuple[str, int]]:

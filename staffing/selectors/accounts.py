@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from core.bulk import chunked
-from units.models import UnitVersion
+from units.selectors import latest_names
 
 from ..choices import AccountType
 from ..models import Account
@@ -25,13 +25,7 @@ def account_labels(account_ids: Iterable[int]) -> dict[int, str]:
         )
     )
     unit_ids = [r[2] for r in rows if r[2]]
-    names: dict[int, str] = {}
-    for unit_id, name in (
-        UnitVersion.objects.filter(unit_id__in=unit_ids)
-        .order_by("unit_id", "valid_from")
-        .values_list("unit_id", "name")
-    ):
-        names[unit_id] = name  # the latest name wins
+    names = latest_names(unit_ids)
     for account_id, type_, unit_id, key, j_name, j_code in rows:
         spelling = account_spelling(type=type_, unit_key=key, jurisdiction_code=j_code)
         if type_ == AccountType.UNIT:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from units import selectors, services
 from units.models import Jurisdiction, Unit
+from units.selectors.units import unit_list
 
 D = dt.date
 CODE = "91350100M000100Y43"
@@ -101,24 +102,24 @@ def test_state_on_a_date(city):
     ],
 )
 def test_unit_list_filters_on_a_date_before_the_reform(city, filters, expected):
-    assert keys(selectors.unit_list(on=D(2020, 1, 1), filters=filters)) == expected
+    assert keys(unit_list(on=D(2020, 1, 1), filters=filters)) == expected
 
 
 def test_unit_list_after_the_reform_shows_the_state_of_that_date(city):
     on = D(2021, 6, 1)
-    assert keys(selectors.unit_list(on=on, filters={"parent": "dept1"})) == []
-    assert keys(selectors.unit_list(on=on, filters={"parent": "dept2"})) == [
+    assert keys(unit_list(on=on, filters={"parent": "dept1"})) == []
+    assert keys(unit_list(on=on, filters={"parent": "dept2"})) == [
         "inst1",
         "inst3",
         "inst4",
     ]
     # The name is the name on that date: the new one, not yet in force before the reform.
-    assert keys(selectors.unit_list(on=on, filters={"name": "市图书馆（新）"})) == ["inst3"]
+    assert keys(unit_list(on=on, filters={"name": "市图书馆（新）"})) == ["inst3"]
     before = D(2020, 1, 1)
-    assert keys(selectors.unit_list(on=before, filters={"name": "市图书馆（新）"})) == []
+    assert keys(unit_list(on=before, filters={"name": "市图书馆（新）"})) == []
     # Text search also finds former names, on the state of the date.
-    assert keys(selectors.unit_list(on=on, filters={"q": "市图书馆"})) == ["inst3"]
-    assert keys(selectors.unit_list(on=on, filters={"kind": "institution"})) == [
+    assert keys(unit_list(on=on, filters={"q": "市图书馆"})) == ["inst3"]
+    assert keys(unit_list(on=on, filters={"kind": "institution"})) == [
         "inst1",
         "inst3",
         "inst4",
@@ -127,7 +128,7 @@ def test_unit_list_after_the_reform_shows_the_state_of_that_date(city):
 
 def test_unit_list_query_count_does_not_grow(city, django_assert_num_queries):
     with django_assert_num_queries(1):
-        rows = list(selectors.unit_list(on=D(2020, 1, 1)))
+        rows = list(unit_list(on=D(2020, 1, 1)))
         seen = [(r.unit.key, r.jurisdiction.code, r.parent and r.parent.key) for r in rows]
     assert len(seen) == 6
 
@@ -238,12 +239,6 @@ def test_counted_institutions_with_subdivisions(city):
     )
 
 
-def test_unit_end(city):
-    ended = selectors.unit_end(unit=Unit.objects.get(key="inst2"))
-    assert ended[0] == D(2021, 1, 1) and ended[1].key == "end"
-    assert selectors.unit_end(unit=Unit.objects.get(key="inst1")) is None
-
-
 def test_previewing_a_draft_does_not_write(city):
     from units.services.derivation import derive
 
@@ -267,7 +262,7 @@ def test_previewing_a_draft_does_not_write(city):
     ],
 )
 def test_unit_list_takes_values_as_text(city, filters, expected):
-    assert keys(selectors.unit_list(on=D(2020, 1, 1), filters=filters)) == expected
+    assert keys(unit_list(on=D(2020, 1, 1), filters=filters)) == expected
 
 
 @pytest.mark.parametrize(
@@ -283,7 +278,7 @@ def test_unit_list_takes_values_as_text(city, filters, expected):
 )
 def test_unit_list_refuses_unknown_filters_and_bad_values(city, filters, column):
     with pytest.raises(ValidationError) as info:
-        list(selectors.unit_list(on=D(2020, 1, 1), filters=filters))
+        list(unit_list(on=D(2020, 1, 1), filters=filters))
     assert list(info.value.message_dict) == [column]
 
 
@@ -303,5 +298,5 @@ def test_every_field_of_a_version_can_filter_the_list(city):
             value = getattr(state, name)
         if value in ("", None):
             continue
-        found = keys(selectors.unit_list(on=D(2020, 1, 1), filters={name: value}))
+        found = keys(unit_list(on=D(2020, 1, 1), filters={name: value}))
         assert "inst1" in found, name

@@ -1,5 +1,5 @@
 """The unit list of the pages and of the API is one FilterSet (``UnitFilterSet``, through
-``selectors.unit_list``): the same parameter names give the same units on both, and a name
+``units.selectors.units.unit_list``): the same parameter names give the same units on both, and a name
 that is neither a filter nor one the surface reads itself is refused on both, listing the
 known ones."""
 

@@ -24,7 +24,7 @@ from units.choices import DecisionStatus
 from units.forms import NEW_UNIT_SLOTS, AttachmentForm, DecisionForm, EventForm, with_request
 from units.models import Decision, DecisionAttachment, Event, EventParticipant
 from units.rules import ATTRIBUTE_FIELDS
-from units.selectors import decision_preview
+from units.selectors.preview import decision_preview
 
 from .base import ServiceFormAdmin, adopt_saved
 

@@ -17,12 +17,13 @@ from rest_framework.response import Response
 
 from core.api import api_parameters
 from core.dates import InvalidDate, parse_iso_date
-from core.restrict import RestrictedViewSetMixin, visible_among
+from core.restrict import RestrictedViewSetMixin
 
 from .. import selectors
 from ..choices import EventType, ParticipantRole
 from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
 from ..models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
+from ..selectors.units import unit_list
 from .serializers import (
     DecisionSerializer,
     EventSerializer,
@@ -125,7 +126,7 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
             raise Http404 from None
 
     def list(self, request, *args, **kwargs):
-        queryset = selectors.unit_list(
+        queryset = unit_list(
             filters=request.query_params,
             queryset=self.get_queryset(),
             parameters=api_parameters(self),
@@ -140,62 +141,29 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     def retrieve(self, request, key=None, **kwargs):
         unit = self.get_unit()
         on = parse_date(request, "as_of", selectors.today())
-        versions = list(
-            UnitVersion.objects.filter(unit=unit)
-            .select_related("jurisdiction", "parent", "closed_by")
-            .order_by("valid_from")
-        )
-        state = next(
-            (v for v in versions if v.valid_from <= on and (v.valid_to is None or on < v.valid_to)),
-            None,
-        )
-        if state is not None and state.parent_id:
-            parent_state = selectors.versions_on(on).filter(unit_id=state.parent_id).first()
-            state.parent_name = parent_state.name if parent_state else None
-        last = versions[-1] if versions else None
-        data = {
-            "key": unit.key,
-            "kind": unit.kind,
-            "as_of": on,
-            "active": state is not None,
-            "established_on": versions[0].valid_from if versions else None,
-            "ended_on": last.valid_to if last else None,
-            "ended_by": last.closed_by.key if last and last.valid_to and last.closed_by else None,
-            "state": state,
-        }
-        return Response(UnitDetailSerializer(data, context=self.get_serializer_context()).data)
+        record = selectors.unit_record(unit=unit, on=on)
+        return Response(UnitDetailSerializer(record, context=self.get_serializer_context()).data)
 
     @extend_schema(summary=_("机构沿革：版本与事项"), responses=UnitHistorySerializer)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, key=None, **kwargs):
         unit = self.get_unit()
         history = selectors.unit_history(unit=unit)
-        roles = dict(
-            EventParticipant.objects.filter(
-                unit=unit, event_id__in=[e.pk for e in history.events]
-            ).values_list("event_id", "role")
-        )
-        versions = []
+        roles = selectors.unit_roles(unit=unit, events=history.events)
         for version in history.versions:
             version.changed = history.changes.get(version.pk, [])
-            versions.append(version)
-        events = []
         for event in history.events:
+            change = selectors.event_change(history, event)
             label = str(EventType(event.type).label)
-            if event.type == EventType.CHANGE:
-                opened = next((v for v in history.versions if v.opened_by_id == event.pk), None)
-                if opened is not None:
-                    label = str(label) + ":" + selectors.change_label(opened.changed)
-            event.label = str(label)
+            event.label = f"{label}:{change}" if change else label
             event.role = roles.get(event.pk, ParticipantRole.SOURCE)
-            events.append(event)
         registration = history.registration
         data = {
             "key": unit.key,
             "kind": unit.kind,
             "registered_on": registration.established_on if registration else None,
-            "versions": versions,
-            "events": events,
+            "versions": history.versions,
+            "events": history.events,
         }
         return Response(UnitHistorySerializer(data).data)
 
@@ -206,41 +174,29 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     def lineage(self, request, key=None, **kwargs):
         unit = self.get_unit()
         depth = parse_int(request, "depth", low=0, high=selectors.MAX_LINEAGE_DEPTH)
-        lineage = selectors.unit_lineage(unit=unit, depth=depth)
-        shown = visible_among(Unit, lineage.units, request.user)
-        lineage.units = {uid: u for uid, u in lineage.units.items() if uid in shown}
-        ids = set(lineage.units)
-        names = dict(
-            UnitVersion.objects.filter(unit_id__in=ids)
-            .order_by("unit_id", "valid_from")
-            .values_list("unit_id", "name")
-        )  # the last version's name wins
+        lineage = selectors.unit_lineage(unit=unit, depth=depth, user=request.user)
+        names = selectors.latest_names(lineage.units)
         nodes = [
             {
                 "key": u.key,
                 "kind": u.kind,
                 "name": names.get(uid),
-                "relation": "self"
-                if uid == unit.pk
-                else ("ancestor" if uid in lineage.ancestors else "descendant"),
-                "depth": 0
-                if uid == unit.pk
-                else lineage.ancestors.get(uid, lineage.descendants.get(uid, 0)),
+                "relation": lineage.relation(uid),
+                "depth": lineage.distance(uid),
             }
             for uid, u in sorted(lineage.units.items(), key=lambda item: item[1].key)
         ]
         keys = {uid: u.key for uid, u in lineage.units.items()}
         edges = [
             {
-                "predecessor": keys.get(e.predecessor_id, str(e.predecessor_id)),
-                "successor": keys.get(e.successor_id, str(e.successor_id)),
+                "predecessor": keys[e.predecessor_id],
+                "successor": keys[e.successor_id],
                 "event": e.event_key,
                 "event_type": e.event_type,
                 "effective_on": e.effective_on,
                 "decision": e.decision_number,
             }
             for e in lineage.edges
-            if e.predecessor_id in keys and e.successor_id in keys
         ]
         return Response(
             LineageSerializer(
