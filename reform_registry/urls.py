@@ -6,8 +6,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,10 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", views.home, name="home"),
-    path("changes/", views.changes, name="changes"),
-    path("reports/reform/", views.reform_dashboard, name="reform-dashboard"),
-    path("", include("units.urls")),
+    path("", include("reform_registry.pages.urls")),
 ]
 
 if settings.DEBUG:

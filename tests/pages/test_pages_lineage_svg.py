@@ -6,8 +6,18 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reform_registry.charts import department_bars, percent, percent_rounded
-from units.lineage_svg import ROW_HEIGHT, TOP, Edge, Node, layout, row_order, text_width
+from reform_registry.pages.charts import (
+    ROW_HEIGHT,
+    TOP,
+    Edge,
+    Node,
+    department_bars,
+    lineage_layout,
+    percent,
+    percent_rounded,
+    row_order,
+    text_width,
+)
 
 D = dt.date
 
@@ -29,7 +39,7 @@ def merge_lineage():
 
 def test_rows_put_ancestors_above_and_descendants_below():
     nodes, edges = merge_lineage()
-    diagram = layout(nodes, edges, on=D(2021, 6, 1))
+    diagram = lineage_layout(nodes, edges, on=D(2021, 6, 1))
     ys = {bar.node.id: bar.y for bar in diagram.bars}
     assert ys[1] < ys[3] and ys[2] < ys[3] < ys[4]
     assert diagram.height == TOP + ROW_HEIGHT * 4 + 12
@@ -37,7 +47,7 @@ def test_rows_put_ancestors_above_and_descendants_below():
 
 def test_time_runs_left_to_right_and_edges_sit_on_their_date():
     nodes, edges = merge_lineage()
-    diagram = layout(nodes, edges, on=D(2021, 6, 1))
+    diagram = lineage_layout(nodes, edges, on=D(2021, 6, 1))
     bars = {bar.node.id: bar for bar in diagram.bars}
     # the merged units end where the successor starts
     assert bars[1].x + bars[1].width == bars[3].x
@@ -53,7 +63,7 @@ def test_time_runs_left_to_right_and_edges_sit_on_their_date():
 
 def test_active_units_run_to_the_right_edge_and_ended_ones_are_marked():
     nodes, edges = merge_lineage()
-    diagram = layout(nodes, edges, on=D(2021, 6, 1), width=800)
+    diagram = lineage_layout(nodes, edges, on=D(2021, 6, 1), width=800)
     bars = {bar.node.id: bar for bar in diagram.bars}
     assert round(bars[3].x + bars[3].width, 1) == 800 - 12
     assert bars[1].ended and not bars[3].ended
@@ -64,7 +74,7 @@ def test_long_history_before_the_first_event_is_clipped():
         Node(1, "老机构", "/u/1/", D(1950, 1, 1), D(2020, 1, 1), depth=-1),
         Node(2, "新机构", "/u/2/", D(2020, 1, 1), None, focus=True),
     ]
-    diagram = layout(nodes, [Edge(1, 2, D(2020, 1, 1), "absorb")], on=D(2020, 6, 1))
+    diagram = lineage_layout(nodes, [Edge(1, 2, D(2020, 1, 1), "absorb")], on=D(2020, 6, 1))
     assert diagram.start.year >= 2016
     assert diagram.bars[0].clipped_left
 
@@ -81,7 +91,9 @@ def test_labels_stay_inside_the_view_box():
         ),
         Node(2, "新设的另一个名称非常非常长的事业单位", "/u/2/", D(2021, 1, 1), None, focus=True),
     ]
-    diagram = layout(nodes, [Edge(1, 2, D(2021, 1, 1), "merge")], on=D(2021, 2, 1), width=600)
+    diagram = lineage_layout(
+        nodes, [Edge(1, 2, D(2021, 1, 1), "merge")], on=D(2021, 2, 1), width=600
+    )
     for bar in diagram.bars:
         if bar.label_anchor == "start":
             assert bar.label_x + text_width(bar.node.label, 14) <= 600
@@ -91,9 +103,9 @@ def test_labels_stay_inside_the_view_box():
 
 def test_edges_to_units_outside_the_diagram_are_dropped_and_empty_is_fine():
     nodes, _edges = merge_lineage()
-    diagram = layout(nodes[:2], [Edge(1, 99, D(2020, 1, 1), "merge")], on=D(2021, 1, 1))
+    diagram = lineage_layout(nodes[:2], [Edge(1, 99, D(2020, 1, 1), "merge")], on=D(2021, 1, 1))
     assert diagram.links == []
-    assert layout([], [], on=D(2021, 1, 1)).bars == []
+    assert lineage_layout([], [], on=D(2021, 1, 1)).bars == []
 
 
 dates = st.dates(min_value=D(1990, 1, 1), max_value=D(2030, 12, 31))
@@ -116,7 +128,7 @@ def test_layout_stays_inside_its_box(spans, on):
         )
         for i, (start, length, depth) in enumerate(spans)
     ]
-    diagram = layout(nodes, [], on=on, width=900)
+    diagram = lineage_layout(nodes, [], on=on, width=900)
     assert [b.node.id for b in diagram.bars] == [n.id for n in row_order(nodes)]
     for bar in diagram.bars:
         assert 0 <= bar.x <= 900 and bar.x + bar.width <= 900 + 2
@@ -141,14 +153,14 @@ def test_department_bars_and_percent():
 
 def test_text_alternative_lists_ancestors_and_descendants():
     nodes, edges = merge_lineage()
-    diagram = layout(nodes, edges, on=D(2021, 6, 1))
+    diagram = lineage_layout(nodes, edges, on=D(2021, 6, 1))
     assert {n.id for n in diagram.ancestors} == {1, 2}
     assert [n.id for n in diagram.descendants] == [4]
 
 
 def test_connectors_run_from_predecessor_row_to_successor_row():
     nodes, edges = merge_lineage()
-    diagram = layout(nodes, edges, on=D(2021, 6, 1))
+    diagram = lineage_layout(nodes, edges, on=D(2021, 6, 1))
     for link in diagram.links:
         assert link.path.startswith("M") and f"L{link.x:.1f}," in link.path
         assert link.y1 < link.y2

@@ -1,6 +1,7 @@
-"""Layout of the lineage diagram: pure geometry, no database and no Django.
+"""Geometry of the pages' charts, in SVG user units: pure functions, no database and no Django.
+The templates turn each result into SVG elements.
 
-Time runs along the horizontal axis. Each unit is a bar from the day it started to the day it
+The lineage diagram (``lineage_layout``): time runs along the horizontal axis. Each unit is a bar from the day it started to the day it
 ended (or to the right edge while it is active), one row per unit: ancestors above, the unit in
 the middle, descendants below. A merge, absorption or split is drawn at its effective date as a
 connector from the predecessor's row to the successor's row. The template turns the result into
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 ROW_HEIGHT = 44
 TOP = 34  # room for the axis labels
@@ -135,7 +138,9 @@ def row_order(nodes: list[Node]) -> list[Node]:
     return sorted(nodes, key=lambda n: (n.depth, n.start, n.label, n.id))
 
 
-def layout(nodes: list[Node], edges: list[Edge], *, on: dt.date, width: float = 960) -> Diagram:
+def lineage_layout(
+    nodes: list[Node], edges: list[Edge], *, on: dt.date, width: float = 960
+) -> Diagram:
     """Place the nodes and edges of a lineage on a time axis that includes ``on``."""
     if not nodes:
         return Diagram(width=width, height=TOP + BOTTOM, start=on, end=on)
@@ -195,3 +200,160 @@ def layout(nodes: list[Node], edges: list[Edge], *, on: dt.date, width: float = 
     diagram.ancestors = [n for n in ordered if n.depth < 0]
     diagram.descendants = [n for n in ordered if n.depth > 0]
     return diagram
+
+
+# ---------------------------------------------------------------------------------------------
+# Step chart of counts over time
+# ---------------------------------------------------------------------------------------------
+
+
+def step_chart(
+    steps: list[tuple[dt.date, int]],
+    on: dt.date,
+    *,
+    today: dt.date,
+    width: int = 720,
+    height: int = 220,
+) -> dict[str, Any] | None:
+    """A step chart of counts over time (a department's institutions), marking ``on``; the
+    axis reaches ``today``."""
+    if not steps:
+        return None
+    left, right, top, bottom = 44, 16, 16, 30
+    lo = min(steps[0][0], on)
+    hi = max(steps[-1][0], on, today)
+    pad = max(30, (hi - lo).days // 20)
+    lo, hi = lo - dt.timedelta(days=pad), hi + dt.timedelta(days=pad)
+    total = max(1, (hi - lo).days)
+    top_value = max(1, max(n for _d, n in steps))
+    inner_w, inner_h = width - left - right, height - top - bottom
+
+    def x(day: dt.date) -> float:
+        return round(left + inner_w * (day - lo).days / total, 1)
+
+    def y(n: int) -> float:
+        return round(top + inner_h * (1 - n / top_value), 1)
+
+    points = [(x(lo), y(0))]
+    for day, n in steps:
+        points.append((x(day), points[-1][1]))
+        points.append((x(day), y(n)))
+    points.append((x(hi), points[-1][1]))
+    value_on = 0
+    for day, n in steps:
+        if day <= on:
+            value_on = n
+    grid = sorted({0, top_value, (top_value + 1) // 2})
+    years = hi.year - lo.year
+    step = next((s for s in (1, 2, 5, 10, 20, 50) if years / s <= 8), 100)
+    ticks = [
+        {"x": x(dt.date(year, 1, 1)), "label": str(year)}
+        for year in range(lo.year + 1, hi.year + 1)
+        if year % step == 0
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "path": "M" + " L".join(f"{px},{py}" for px, py in points),
+        "marker_x": x(on),
+        "marker_y": y(value_on),
+        "value_on": value_on,
+        "grid": [{"y": y(n), "label": n} for n in grid],
+        "ticks": ticks,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "steps": steps,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Paired bars per department (the reform dashboard), and shares as the article writes them
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BarRow:
+    key: str
+    label: str
+    before: int
+    after: int
+    y: float
+    before_width: float
+    after_width: float
+    before_y: float
+    after_y: float
+    before_text_x: float = 0
+    after_text_x: float = 0
+
+
+@dataclass
+class BarChart:
+    width: float
+    height: float
+    label_width: float
+    bar_height: float
+    rows: list[BarRow] = field(default_factory=list)
+    ticks: list[tuple[float, int]] = field(default_factory=list)
+    top: float = 24
+
+
+def department_bars(
+    departments: list[tuple[str, str, int, int]],
+    *,
+    width: float = 900,
+    label_width: float = 220,
+    bar_height: float = 9,
+) -> BarChart:
+    """Horizontal paired bars (before above after) per department: (key, name, before, after)."""
+    top, gap, right = 24.0, 8.0, 40.0
+    row_height = bar_height * 2 + 2 + gap
+    chart = BarChart(
+        width=width,
+        height=top + row_height * len(departments) + 8,
+        label_width=label_width,
+        bar_height=bar_height,
+        top=top,
+    )
+    peak = max([1, *(max(b, a) for _k, _n, b, a in departments)])
+    inner = width - label_width - right
+
+    def scale(n: int) -> float:
+        return round(inner * n / peak, 1)
+
+    step = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if peak / s <= 8), 1000)
+    chart.ticks = [(round(label_width + scale(n), 1), n) for n in range(0, peak + 1, step)]
+    for i, (key, name, before, after) in enumerate(departments):
+        y = top + i * row_height
+        chart.rows.append(
+            BarRow(
+                key=key,
+                label=name,
+                before=before,
+                after=after,
+                y=y,
+                before_width=scale(before),
+                after_width=scale(after),
+                before_y=y,
+                after_y=y + bar_height + 2,
+                before_text_x=round(label_width + scale(before) + 4, 1),
+                after_text_x=round(label_width + scale(after) + 4, 1),
+            )
+        )
+    return chart
+
+
+def percent(value: Decimal | None) -> str:
+    """A share as the article writes it: 0.4094 → "40.94%", 0.41 → "41%"; None → "—"."""
+    if value is None:
+        return "—"
+    number = (value * 100).quantize(Decimal("0.01"))
+    text = f"{number:f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def percent_rounded(value: Decimal | None) -> str:
+    """A share rounded to a whole percent, as a newspaper quotes it: 0.4094 → "41%"."""
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"

@@ -1,5 +1,5 @@
-"""Pages for officials that compose the apps: home, the changes between two dates and the
-reform dashboard (DESIGN §4, §7). Thin: they call selectors and reports and render templates."""
+"""The reform dashboard: the figures of a reform between two dates (DESIGN §4), as the
+article quotes them, with CSV and XLSX downloads."""
 
 from __future__ import annotations
 
@@ -7,119 +7,23 @@ import datetime as dt
 import io
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from core.errors import RegistryError
-from core.restrict import visible
 from staffing.choices import TransferReason
-from units.models import Decision, Jurisdiction
-from units.views import (
+
+from .. import reports
+from . import charts
+from .base import (
     Params,
     csv_response,
-    event_row,
     label_of,
     official_required,
     render_page,
+    report_jurisdictions,
 )
-
-from . import charts, reports
-
-CHANGES_PAGE_SIZE = 25  # decisions per page
-
-
-@official_required
-def home(request: HttpRequest) -> HttpResponse:
-    target = "/units/"
-    if request.GET.get("as_of"):
-        target += "?" + request.GET.urlencode()
-    return redirect(target)
-
-
-def report_jurisdictions(request: HttpRequest) -> list[Jurisdiction]:
-    """The jurisdictions a report page offers: those the user reads. Asking for another one
-    that exists is refused (403), as the API's reports refuse it."""
-    jurisdictions = list(visible(Jurisdiction.objects.order_by("code"), request))
-    asked = request.GET.get("jurisdiction", "").strip()
-    outside = asked and all(j.code != asked for j in jurisdictions)
-    if outside and Jurisdiction.objects.filter(code=asked).exists():
-        raise PermissionDenied(_("行政区划不在您的管辖范围内。"))
-    return jurisdictions
-
-
-@official_required
-def changes(request: HttpRequest) -> HttpResponse:
-    """What was established, ended or changed between two dates, grouped by decision."""
-    params = Params(request)
-    end = params.date("to", params.as_of, label=_("截止日期"))
-    start = params.date("from", end - dt.timedelta(days=365), label=_("起始日期"))
-    if start > end:
-        params.problems.append(
-            _("起始日期 %(start)s 晚于截止日期 %(end)s，已交换两者。")
-            % {"start": start.isoformat(), "end": end.isoformat()}
-        )
-        start, end = end, start
-    jurisdictions = report_jurisdictions(request)
-    code = params.choice("jurisdiction", [j.code for j in jurisdictions], label=_("行政区划"))
-    jurisdiction = next((j for j in jurisdictions if j.code == code), None)
-    report = reports.changes_report(
-        start=start, end=end, jurisdiction=jurisdiction, user=request.user
-    )
-    page = Paginator(group_changes(report), CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
-    groups = list(page.object_list)
-    pks = dict(
-        visible(
-            Decision.objects.filter(number__in=[g["number"] for g in groups]), request
-        ).values_list("number", "pk")
-    )
-    for group in groups:
-        group["pk"] = pks.get(group["number"])
-    context = {
-        "start": start,
-        "end": end,
-        "jurisdictions": jurisdictions,
-        "jurisdiction": code,
-        "report": report,
-        "groups": groups,
-        "page": page,
-    }
-    return render_page(request, "reports/changes.html", context, params)
-
-
-def group_changes(report: reports.ChangesReport) -> list[dict[str, Any]]:
-    """The events of a changes report grouped by decision, their units named."""
-    names: dict[str, str] = {}
-    fields: dict[tuple[str, str], list[str]] = {}
-    for row in (*report.ended, *report.established, *report.changed):
-        names.setdefault(row.key, row.name)
-    for row in report.changed:
-        fields[(row.event, row.key)] = row.fields
-        names[row.key] = row.name
-    groups: dict[str, dict[str, Any]] = {}
-    for event in report.events:
-        group = groups.setdefault(
-            event.decision,
-            {"number": event.decision, "title": event.decision_title, "events": []},
-        )
-        changed_fields = None
-        if event.sources and (event.key, event.sources[0]) in fields:
-            changed_fields = fields[(event.key, event.sources[0])]
-        group["events"].append(
-            event_row(
-                key=event.key,
-                type=event.type,
-                effective_on=event.effective_on,
-                sources=[(k, names.get(k, k)) for k in event.sources],
-                targets=[(k, names.get(k, k)) for k in event.targets],
-                fields=changed_fields,
-            )
-        )
-    return list(groups.values())
-
 
 DEMO_JURISDICTION = "150200"
 DEMO_BEFORE = dt.date(2020, 1, 1)
@@ -305,7 +209,7 @@ def summary_download(summary: reports.ReformSummary, fmt: str) -> HttpResponseBa
                 *([str(c) if not isinstance(c, int) else c for c in row] for row in departments),
             ],
         )
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # a heavy import, for this download only
 
     book = Workbook()
     sheet = book.active

@@ -1,0 +1,1 @@
+"""The pages for officials (DESIGN §7): read-only, thin over the selectors and reports."""
