@@ -32,6 +32,7 @@ from .models import (
     UnitRegistration,
     UnitVersion,
 )
+from .selectors.jurisdictions import jurisdiction_ids
 
 _CACHE = "_registry_jurisdiction_ids"
 _CODES = "_registry_jurisdiction_codes"
@@ -67,8 +68,6 @@ def user_jurisdiction_ids(user: Any) -> set[int] | None:
     if getattr(user, SCOPED, True) is False:  # loaded knowing that no scope limits the user
         setattr(user, _CACHE, None)
         return None
-    from .selectors import jurisdiction_ids
-
     roots = list(
         Jurisdiction.objects.filter(
             pk__in=JurisdictionScope.objects.filter(user=user).values("jurisdiction_id")
