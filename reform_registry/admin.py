@@ -18,8 +18,8 @@ from core.audit import acting
 from core.errors import RegistryError
 
 from .models import ImportBatch
-from .workbook.format import SHEETS
 from .workbook.context import describe_error
+from .workbook.format import SHEETS
 from .workbook.services import import_batch_apply, import_batch_check, upload_check
 from .workbook.template import template_bytes
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import ISODateFilter
 from units.filtersets import BooleanFilter, IntegerFilter, RegistryFilterSet
 from units.models import Decision, Event, Jurisdiction, Unit
+from units.selectors import versions_on
 
 from .choices import AccountType, QuotaKindCode, TransferReason
 from .models import Account, HeadcountReport, Transfer
@@ -44,8 +45,6 @@ class AccountFilterSet(RegistryFilterSet):
         return queryset
 
     def filter_jurisdiction(self, queryset: QuerySet, name: str, value: Jurisdiction) -> QuerySet:
-        from units.selectors import versions_on
-
         on = self.form.cleaned_data.get("as_of")
         units = versions_on(on).filter(jurisdiction=value).values("unit_id")
         return queryset.filter(Q(jurisdiction=value) | Q(unit_id__in=units))

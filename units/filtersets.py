@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 import django_filters as filters
 from django import forms
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,7 @@ from .choices import (
     Rank,
     UnitKind,
 )
-from .models import Decision, Event, Jurisdiction, Unit, UnitVersion
+from .models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 
 
 class StrictBooleanField(forms.Field):
@@ -285,8 +285,6 @@ class DecisionFilterSet(RegistryFilterSet):
         fields = ["number", "title", "issuer", "status", "issued_from", "issued_to", "q"]
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        from django.db.models import Q
-
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
 
 
@@ -319,8 +317,6 @@ class EventFilterSet(RegistryFilterSet):
         fields = ["key", "type", "decision", "unit", "effective_from", "effective_to", "status"]
 
     def filter_unit(self, queryset: QuerySet, name: str, value: Unit) -> QuerySet:
-        from .models import EventParticipant
-
         return queryset.filter(
             pk__in=EventParticipant.objects.filter(unit=value).values("event_id")
         )

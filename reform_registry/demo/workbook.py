@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import RegistryError
 from reform_registry.workbook import read_workbook
-from reform_registry.workbook.exporter import export_rows
 from reform_registry.workbook.context import describe_error
+from reform_registry.workbook.exporter import export_rows
 from reform_registry.workbook.importer import import_workbook
 from reform_registry.workbook.writers import Rows
 from units.models import Decision, Unit

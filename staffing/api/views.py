@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core import audit as actor_context
@@ -106,15 +107,15 @@ class HeadcountViewSet(
         values = incoming.validated_data
         unit = Unit.objects.filter(key=values["unit"]).first()
         if unit is None:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError(
                 {"unit": [_("机构“%(key)s”不存在。") % {"key": values["unit"][:100]}]}
             )
         existed = HeadcountReport.objects.filter(
             unit=unit, kind=values["kind"], as_of=values["as_of"]
         ).exists()
-        with actor_context.acting(user=request.user, request_id=getattr(request, "request_id", None)):
+        with actor_context.acting(
+            user=request.user, request_id=getattr(request, "request_id", None)
+        ):
             report = services.headcount_report(
                 unit=unit,
                 kind=values["kind"],

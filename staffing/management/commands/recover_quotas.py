@@ -12,6 +12,7 @@ from staffing.choices import QuotaKindCode, Rounding
 from staffing.selectors import campaign_plan, campaign_totals_by_rule
 from staffing.services import campaign_apply, campaign_inputs_check, campaign_preview
 from units.models import Decision, Jurisdiction
+from units.selectors import unit_state
 
 
 class Command(RegistryCommand):
@@ -97,8 +98,6 @@ class Command(RegistryCommand):
 
     @staticmethod
     def _name(line) -> str:
-        from units.selectors import unit_state
-
         state = unit_state(unit=line.unit, on=line.campaign.on)
         return state.name if state else line.unit.key
 
