@@ -3,6 +3,8 @@
 Each model says once how its rows restrict themselves, in one of two ways:
 
 * ``restricted_through = "unit"``: a row is visible when the row its foreign key points to is;
+* ``restricted_by = "app.module.function"``: the dotted path of the app's rule, a function
+  ``(user) -> Q | None`` (for models whose rule reads other models of the app);
 * a classmethod ``restriction(user) -> Q | None``: the condition itself, ``None`` when the
   user is not limited (nothing to filter).
 
@@ -26,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.module_loading import import_string
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -43,11 +46,17 @@ def restriction(model: type[models.Model], user: Any) -> Q | None:
         if inner is None:
             return None
         return Q(**{f"{path}__in": related._base_manager.filter(inner).values("pk")})
+    rule = getattr(model, "restricted_by", None)
+    if rule is not None:
+        # The dotted path of the app's rule, resolved when first asked (as Django resolves
+        # "app.Model" strings), so that a model can name the rule that reads the models.
+        condition_of_rule: Q | None = import_string(rule)(user)
+        return condition_of_rule
     declared = getattr(model, "restriction", None)
     if declared is None:
         raise ImproperlyConfigured(
             f"{model._meta.label} does not say how it restricts itself to a user "
-            "(restricted_through or a restriction classmethod)."
+            "(restricted_through, restricted_by or a restriction classmethod)."
         )
     condition: Q | None = declared(user)
     return condition

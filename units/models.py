@@ -93,12 +93,8 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
-    @classmethod
-    def restriction(cls, user: Any) -> Q | None:
-        """A user limited to jurisdictions reads those and the ones below them."""
-        from .permissions import jurisdictions_restriction
-
-        return jurisdictions_restriction(user)
+    # A user limited to jurisdictions reads those and the ones below them.
+    restricted_by = "units.permissions.jurisdictions_restriction"
 
 
 class InstitutionCap(models.Model):
@@ -174,13 +170,9 @@ class Unit(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("units:unit-detail", kwargs={"key": self.key})
 
-    @classmethod
-    def restriction(cls, user: Any) -> Q | None:
-        """A unit is read within the jurisdiction of its latest version (or, before it has one,
-        the jurisdiction it is born in)."""
-        from .permissions import units_restriction
-
-        return units_restriction(user)
+    # A unit is read within the jurisdiction of its latest version (or, before it has one, the
+    # jurisdiction it is born in).
+    restricted_by = "units.permissions.units_restriction"
 
 
 class UnitRegistration(models.Model):
@@ -348,13 +340,9 @@ class UnitVersion(models.Model):
         end = self.valid_to.isoformat() if self.valid_to else "…"
         return f"{self.name} [{self.valid_from.isoformat()}, {end})"
 
-    @classmethod
-    def restriction(cls, user: Any) -> Q | None:
-        """The versions of a unit are read with the unit (the whole history of a unit in
-        scope, nothing of one outside)."""
-        from .permissions import versions_restriction
-
-        return versions_restriction(user)
+    # The versions of a unit are read with the unit (the whole history of a unit in scope,
+    # nothing of one outside).
+    restricted_by = "units.permissions.versions_restriction"
 
 
 class Decision(models.Model):

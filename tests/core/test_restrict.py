@@ -31,11 +31,14 @@ def users(db):
     return scoped, User.objects.create_superuser("root")
 
 
+DECLARATIONS = ("restricted_through", "restricted_by", "restriction")
+
+
 @pytest.mark.parametrize("model", registry_models(), ids=lambda m: m._meta.label)
 def test_every_model_restricts_itself(model, users):
     scoped, superuser = users
     assert isinstance(model._default_manager.all(), RestrictedQuerySet)
-    declared = "restricted_through" in vars(model) or "restriction" in vars(model)
+    declared = any(name in vars(model) for name in DECLARATIONS)
     inherited = model._meta.proxy and model._meta.concrete_model is not model
     assert declared or inherited, f"{model._meta.label} says nothing of how it restricts itself"
     list(model._default_manager.restrict(scoped)[:1])  # the declaration can be applied
