@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import ISODateField
@@ -25,6 +26,25 @@ def _check_account_label(value: str) -> str:
     if type_ == AccountType.UNIT and not Unit.objects.filter(key=named).exists():
         raise forms.ValidationError(_("机构“%(key)s”不存在。"), params={"key": named})
     return value
+
+
+# What each form field names a record by, and the error when no such record exists.
+_MISSING = {
+    Decision: ("n", _("文号“%(n)s”的决定不存在。")),
+    Event: ("k", _("事项“%(k)s”不存在。")),
+    Unit: ("key", _("机构“%(key)s”不存在。")),
+    Jurisdiction: ("code", _("行政区划“%(code)s”不存在。")),
+}
+
+
+def _existing(model: type[Model], field: str, value: str) -> Model:
+    """The record of ``model`` whose ``field`` is ``value`` (trimmed); a form error if none is."""
+    value = value.strip()
+    found = model._default_manager.filter(**{field: value}).first()
+    if found is None:
+        param, message = _MISSING[model]
+        raise forms.ValidationError(message, params={param: value})
+    return found
 
 
 class DateForm(forms.Form):
@@ -59,20 +79,13 @@ class TransferForm(forms.Form):
         return _check_account_label(self.cleaned_data["to_account"])
 
     def clean_decision(self):
-        number = self.cleaned_data["decision"].strip()
-        decision = Decision.objects.filter(number=number).first()
-        if decision is None:
-            raise forms.ValidationError(_("文号“%(n)s”的决定不存在。"), params={"n": number})
-        return decision
+        return _existing(Decision, "number", self.cleaned_data["decision"])
 
     def clean_event(self):
         key = (self.cleaned_data.get("event") or "").strip()
         if not key:
             return None
-        event = Event.objects.filter(key=key).first()
-        if event is None:
-            raise forms.ValidationError(_("事项“%(k)s”不存在。"), params={"k": key})
-        return event
+        return _existing(Event, "key", key)
 
 
 class HeadcountForm(forms.Form):
@@ -83,11 +96,7 @@ class HeadcountForm(forms.Form):
     source = forms.CharField(label=_("来源"), max_length=100, required=False)
 
     def clean_unit(self):
-        key = self.cleaned_data["unit"].strip()
-        unit = Unit.objects.filter(key=key).first()
-        if unit is None:
-            raise forms.ValidationError(_("机构“%(key)s”不存在。"), params={"key": key})
-        return unit
+        return _existing(Unit, "key", self.cleaned_data["unit"])
 
 
 class CampaignForm(forms.Form):
@@ -109,15 +118,7 @@ class CampaignForm(forms.Form):
     )
 
     def clean_jurisdiction(self):
-        code = self.cleaned_data["jurisdiction"].strip()
-        jurisdiction = Jurisdiction.objects.filter(code=code).first()
-        if jurisdiction is None:
-            raise forms.ValidationError(_("行政区划“%(code)s”不存在。"), params={"code": code})
-        return jurisdiction
+        return _existing(Jurisdiction, "code", self.cleaned_data["jurisdiction"])
 
     def clean_decision(self):
-        number = self.cleaned_data["decision"].strip()
-        decision = Decision.objects.filter(number=number).first()
-        if decision is None:
-            raise forms.ValidationError(_("文号“%(n)s”的决定不存在。"), params={"n": number})
-        return decision
+        return _existing(Decision, "number", self.cleaned_data["decision"])
