@@ -401,29 +401,24 @@ class DecisionAdmin(ServiceFormAdmin):
         return TemplateResponse(request, "admin/units/decision/approve.html", context)
 
     def approve_view(self, request, object_id):
-        decision = self._decision_for_approval(request, object_id)
-        if request.method == "POST":
-            try:
-                services.decision_approve(decision=decision, user=request.user)
-            except RegistryError as exc:
-                decision.refresh_from_db()
-                return self._approval_page(request, decision, revoke=False, problems=exc.problems)
-            self.message_user(
-                request, gettext("决定 %(n)s 已批准。") % {"n": decision.number}, messages.SUCCESS
-            )
-            return HttpResponseRedirect(reverse("admin:units_decision_change", args=[decision.pk]))
-        return self._approval_page(request, decision, revoke=False)
+        return self._approval_view(request, object_id, revoke=False)
 
     def revoke_view(self, request, object_id):
+        return self._approval_view(request, object_id, revoke=True)
+
+    def _approval_view(self, request, object_id, *, revoke: bool):
+        """Show the approval (or revocation) page; on POST approve (or revoke) the decision."""
         decision = self._decision_for_approval(request, object_id)
         if request.method == "POST":
             try:
-                services.decision_revoke(decision=decision, user=request.user)
+                if revoke:
+                    services.decision_revoke(decision=decision, user=request.user)
+                else:
+                    services.decision_approve(decision=decision, user=request.user)
             except RegistryError as exc:
                 decision.refresh_from_db()
-                return self._approval_page(request, decision, revoke=True, problems=exc.problems)
-            self.message_user(
-                request, gettext("决定 %(n)s 已撤回。") % {"n": decision.number}, messages.SUCCESS
-            )
+                return self._approval_page(request, decision, revoke=revoke, problems=exc.problems)
+            done = gettext("决定 %(n)s 已撤回。") if revoke else gettext("决定 %(n)s 已批准。")
+            self.message_user(request, done % {"n": decision.number}, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:units_decision_change", args=[decision.pk]))
-        return self._approval_page(request, decision, revoke=True)
+        return self._approval_page(request, decision, revoke=revoke)
