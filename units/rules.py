@@ -281,20 +281,27 @@ def event_structure_problems(
     label = EventType(type_).label
     min_s, max_s, min_t, max_t, targets_new = CARDINALITY[type_]
     targets = existing_targets + new_targets
-    expected = _outside(len(sources), min_s, max_s)
-    if expected:
-        bad(
-            _("%(label)s事项需要 %(expected)s 个来源机构，实际 %(n)d 个%(units)s。")
-            % {"label": label, "expected": expected, "n": len(sources), "units": _keys(sources)},
-            ", ".join(sources) or None,
-        )
-    expected = _outside(len(targets), min_t, max_t)
-    if expected:
-        bad(
-            _("%(label)s事项需要 %(expected)s 个目标机构，实际 %(n)d 个%(units)s。")
-            % {"label": label, "expected": expected, "n": len(targets), "units": _keys(targets)},
-            ", ".join(targets) or None,
-        )
+    for side, low, high, message in (
+        (
+            sources,
+            min_s,
+            max_s,
+            _("%(label)s事项需要 %(expected)s 个来源机构，实际 %(n)d 个%(units)s。"),
+        ),
+        (
+            targets,
+            min_t,
+            max_t,
+            _("%(label)s事项需要 %(expected)s 个目标机构，实际 %(n)d 个%(units)s。"),
+        ),
+    ):
+        expected = _outside(len(side), low, high)
+        if expected:
+            bad(
+                message
+                % {"label": label, "expected": expected, "n": len(side), "units": _keys(side)},
+                ", ".join(side) or None,
+            )
     if targets_new is True:
         for unit in existing_targets:
             bad(
