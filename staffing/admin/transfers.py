@@ -15,6 +15,7 @@ from core.errors import RegistryError
 from staffing import services
 from staffing.forms import TransferForm
 from staffing.models import Transfer
+from staffing.selectors.panels import TRANSFER_RELATED
 
 from .base import ServiceEntryAdmin, add_problems, form_page
 
@@ -40,14 +41,7 @@ class TransferAdmin(ServiceEntryAdmin):
         "from_account__unit__key",
         "to_account__unit__key",
     ]
-    list_select_related = [
-        "from_account__unit",
-        "from_account__jurisdiction",
-        "to_account__unit",
-        "to_account__jurisdiction",
-        "decision",
-        "event",
-    ]
+    list_select_related = list(TRANSFER_RELATED)
     actions = ["reverse_selected"]
 
     @admin.display(description=_("转出账户"))

@@ -21,6 +21,7 @@ from ..choices import QuotaKindCode
 from ..filtersets import AccountFilterSet, HeadcountFilterSet, TransferFilterSet
 from ..models import Account, HeadcountReport, Transfer
 from ..selectors import balance_rows
+from ..selectors.panels import TRANSFER_RELATED
 from .serializers import (
     BalanceSerializer,
     HeadcountInputSerializer,
@@ -56,14 +57,7 @@ class BalanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
     retrieve=extend_schema(summary=_("一笔编制划转")),
 )
 class TransferViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Transfer.objects.select_related(
-        "from_account__unit",
-        "from_account__jurisdiction",
-        "to_account__unit",
-        "to_account__jurisdiction",
-        "decision",
-        "event",
-    ).order_by("date", "id")
+    queryset = Transfer.objects.select_related(*TRANSFER_RELATED).order_by("date", "id")
     serializer_class = TransferSerializer
     filterset_class = TransferFilterSet
     lookup_value_regex = r"[^/]+"

@@ -19,6 +19,16 @@ from ..models import Account, Transfer
 from .balances import KIND_ORDER, balance_rows, pool_balances, unit_balances
 from .vacancies import Vacancy, unit_vacancies
 
+# What a listed transfer is shown with: both accounts' owners, its decision and its event.
+TRANSFER_RELATED = (
+    "from_account__unit",
+    "from_account__jurisdiction",
+    "to_account__unit",
+    "to_account__jurisdiction",
+    "decision",
+    "event",
+)
+
 
 def ledger_lines(account: Account | None, *, until: dt.date | None = None) -> QuerySet[Transfer]:
     """The transfers in and out of an account (planned ones included, marked), by date."""
@@ -27,15 +37,7 @@ def ledger_lines(account: Account | None, *, until: dt.date | None = None) -> Qu
     qs = Transfer.objects.filter(Q(from_account=account) | Q(to_account=account))
     if until is not None:
         qs = qs.filter(date__lte=until)
-    return qs.select_related(
-        "from_account__unit",
-        "from_account__jurisdiction",
-        "to_account__unit",
-        "to_account__jurisdiction",
-        "decision",
-        "event",
-        "campaign",
-    ).order_by("date", "id")
+    return qs.select_related(*TRANSFER_RELATED, "campaign").order_by("date", "id")
 
 
 def hidden_lines(lines: Iterable[Transfer], user: Any) -> set[int]:
