@@ -59,40 +59,44 @@ class AccountAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    def _check_view(self, request):
+    def _shown(self, request, queryset, missing: str):
+        """The one record of ``queryset`` the user may see, for a screen that needs the right to
+        view transfers; 404 with ``missing`` when there is none."""
         if not request.user.has_perm("staffing.view_transfer"):
             raise PermissionDenied
+        found = visible(queryset, request).first()
+        if found is None:
+            raise Http404(missing)
+        return found
+
+    def _screen(self, request, template: str, context: dict) -> TemplateResponse:
+        """``template`` rendered inside the admin with ``context``."""
+        context = {**self.admin_site.each_context(request), **context, "opts": self.model._meta}
+        return TemplateResponse(request, template, context)
 
     def panel_view(self, request, key: str):
         """The quota panel of a unit: balances per kind on a date, latest headcount, vacancy or
         over-staffing, leadership posts, and the ledger lines."""
-        self._check_view(request)
-        unit = visible(Unit.objects.filter(key=key), request).first()
-        if unit is None:
-            raise Http404(gettext("机构不存在。"))
+        unit = self._shown(request, Unit.objects.filter(key=key), gettext("机构不存在。"))
         on = date_asked(request)
         panel = selectors.unit_quota_panel(unit, on, user=request.user)
         context = {
-            **self.admin_site.each_context(request),
             "title": gettext("编制面板：%(unit)s")
             % {"unit": panel.state.name if panel.state else key},
             "panel": panel,
             "on": on,
             "rows": ledger_rows(panel.account, panel.lines, hidden=panel.hidden),
-            "opts": self.model._meta,
             "can_add": request.user.has_perm("staffing.add_transfer"),
         }
-        return TemplateResponse(request, "admin/staffing/quota_panel.html", context)
+        return self._screen(request, "admin/staffing/quota_panel.html", context)
 
     def pool_view(self, request, code: str):
-        self._check_view(request)
-        jurisdiction = visible(Jurisdiction.objects.filter(code=code), request).first()
-        if jurisdiction is None:
-            raise Http404(gettext("行政区划不存在。"))
+        jurisdiction = self._shown(
+            request, Jurisdiction.objects.filter(code=code), gettext("行政区划不存在。")
+        )
         on = date_asked(request)
         screen = selectors.pool_screen(jurisdiction, on, user=request.user)
         context = {
-            **self.admin_site.each_context(request),
             "title": gettext("编制周转池：%(name)s") % {"name": jurisdiction.name},
             "screen": screen,
             "on": on,
@@ -102,6 +106,5 @@ class AccountAdmin(ReadOnlyAdmin):
             "campaigns": visible(
                 RecoveryCampaign.objects.filter(jurisdiction=jurisdiction), request
             ),
-            "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/staffing/pool_screen.html", context)
+        return self._screen(request, "admin/staffing/pool_screen.html", context)
