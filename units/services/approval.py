@@ -158,12 +158,9 @@ def decisions_approve(
     locked = list(Decision.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     permissions.check_decisions_in_scope(user, locked)
     for d in locked:
-        if d.status != DecisionStatus.DRAFT:
-            raise RegistryError(
-                _("决定 %(number)s 的状态为“%(status)s”，不能再批准。")
-                % {"number": d.number, "status": d.get_status_display()},
-                decision=d.number,
-            )
+        _refuse_unless(
+            d, DecisionStatus.DRAFT, _("决定 %(number)s 的状态为“%(status)s”，不能再批准。")
+        )
     problems = decision_structure_problems(locked)
     if problems:
         raise RegistryError(
@@ -193,6 +190,16 @@ def decisions_approve(
     return locked
 
 
+def _refuse_unless(decision: Decision, status: str, message: str) -> None:
+    """Refuse, naming the decision, unless it has this status; ``message`` has the decision's
+    ``number`` and current ``status``."""
+    if decision.status != status:
+        raise RegistryError(
+            message % {"number": decision.number, "status": decision.get_status_display()},
+            decision=decision.number,
+        )
+
+
 @transaction.atomic
 def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
     """Revoke an approved decision: its events stop applying; versions are re-derived. Refused
@@ -200,12 +207,11 @@ def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
     permissions.require_approver(user)
     locked = Decision.objects.select_for_update().get(pk=decision.pk)
     permissions.check_decisions_in_scope(user, [locked])
-    if locked.status != DecisionStatus.APPROVED:
-        raise RegistryError(
-            _("只有已批准的决定可以撤回，决定 %(number)s 当前为%(status)s。")
-            % {"number": locked.number, "status": locked.get_status_display()},
-            decision=locked.number,
-        )
+    _refuse_unless(
+        locked,
+        DecisionStatus.APPROVED,
+        _("只有已批准的决定可以撤回，决定 %(number)s 当前为%(status)s。"),
+    )
     before = decision_snapshot(locked)
     locked.status = DecisionStatus.REVOKED
     locked.revoked_by = user if getattr(user, "pk", None) else None
