@@ -8,7 +8,10 @@ from django.contrib.auth import get_user_model
 from reform_registry.workbook.writers import xlsx_bytes
 from tests.browser.conftest import shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "upload-browser-2021"
 
