@@ -4,6 +4,10 @@ import os
 
 import pytest
 
+from tests.fixtures.browser import browser, chromium_path
+
+__all__ = ["browser", "chromium_path", "on_postgres"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -1,16 +1,16 @@
 """Every named database constraint of units and staffing has a test that makes it refuse.
 
 The constraints are every ``Meta.constraints`` entry and every unique field of the apps' models
-(``tests/constraints.py``). The tests that break them are the registries of the model tests:
-``NAMED`` and ``VALIDATED`` in tests/units/test_models_constraints.py, ``CASES`` in
-tests/staffing/test_staffing_constraints.py, each run there asserting that the database (or the
+(``tests/fixtures/constraints.py``). The tests that break them are the registries of the model tests:
+``NAMED`` and ``VALIDATED`` in tests/units/test_models.py, ``CASES`` in
+tests/staffing/test_models.py, each run there asserting that the database (or the
 model's validation) refuses the row by the constraint's name. A new constraint without an entry
 fails here; so does an entry whose constraint is gone.
 """
 
-from tests.constraints import named_constraints
-from tests.staffing import test_staffing_constraints as staffing_cases
-from tests.units import test_models_constraints as units_cases
+from tests.fixtures.constraints import named_constraints
+from tests.staffing import test_models as staffing_cases
+from tests.units import test_models as units_cases
 
 APPS = ("units", "staffing")
 

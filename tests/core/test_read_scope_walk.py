@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
-from .conftest import CITY, INSIDE, SIBLING, Registry
+from tests.fixtures.scoped_registry import CITY, INSIDE, SIBLING, Registry
 
 # Patterns the walk does not request, by URL name, with the reason.
 NOT_WALKED = {
