@@ -5,20 +5,17 @@ they never approve and roll back (that would take row locks on a read)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from core.errors import RegistryError
-from staffing.choices import AccountType, TransferReason
+from staffing.choices import AccountType
 from staffing.models import Account, Transfer
-from staffing.selectors import balance_rows
-from staffing.services import unit_accounts
-from staffing.services.ledger import DEFAULT_TYPES_TO_POOL
-from units.choices import DecisionStatus, ParticipantRole
-from units.models import Decision, Event, EventParticipant, Jurisdiction
+from staffing.services.ledger import PlannedTransfer, default_moves_if_approved
+from units.choices import DecisionStatus
+from units.models import Decision, Event, Jurisdiction
 from units.permissions import user_jurisdiction_ids
 from units.services import affected_unit_ids, decision_structure_problems
 from units.services.derivation import DerivedVersion, check_supervision, derive
@@ -43,6 +40,7 @@ class DraftRegistry:
     decision_ids: list[int] = field(default_factory=list)
     versions: dict[int, list[DerivedVersion]] = field(default_factory=dict)
     keys: dict[int, str] = field(default_factory=dict)
+    numbers: list[str] = field(default_factory=list)
 
     @property
     def unit_ids(self) -> set[int]:
@@ -60,13 +58,21 @@ class DraftRegistry:
             if self.versions.get(uid) and self.versions[uid][-1].values["jurisdiction"] in scope
         }
 
-    def jurisdiction_before_end(self, unit_id: int, end: dt.date) -> int | None:
-        """The jurisdiction of the unit's version that ends on the date, if one does."""
-        for version in self.versions.get(unit_id, ()):
-            if version.valid_to == end:
-                jurisdiction: int = version.values["jurisdiction"]
-                return jurisdiction
-        return None
+    def closing_jurisdictions(self) -> dict[tuple[int, dt.date | None], int]:
+        """The jurisdiction of each unit on the day each of its versions ends."""
+        return {
+            (uid, version.valid_to): version.values["jurisdiction"]
+            for uid, versions in self.versions.items()
+            for version in versions
+            if version.valid_to is not None
+        }
+
+    def cannot_approve(self) -> str:
+        return cannot_approve(self.numbers)
+
+
+def cannot_approve(numbers: list[str]) -> str:
+    return _("决定 %(number)s 不能批准：") % {"number": ", ".join(numbers)}
 
 
 def draft_registry(drafts: list[Decision]) -> DraftRegistry:
@@ -74,7 +80,7 @@ def draft_registry(drafts: list[Decision]) -> DraftRegistry:
     could not be approved raises ``RegistryError`` as its approval would (reads only)."""
     if not drafts:
         return DraftRegistry()
-    cannot = _("决定 %(number)s 不能批准：") % {"number": ", ".join(d.number for d in drafts)}
+    cannot = cannot_approve([d.number for d in drafts])
     problems = decision_structure_problems(drafts)
     if problems:
         raise RegistryError(cannot + problems[0]["message"], problems=problems)
@@ -84,7 +90,12 @@ def draft_registry(drafts: list[Decision]) -> DraftRegistry:
         check_supervision(derivation)
     if derivation.problems:
         raise RegistryError.from_problems(derivation.problems, cause=cannot)
-    return DraftRegistry(decision_ids=ids, versions=derivation.versions, keys=derivation.keys)
+    return DraftRegistry(
+        decision_ids=ids,
+        versions=derivation.versions,
+        keys=derivation.keys,
+        numbers=[d.number for d in drafts],
+    )
 
 
 def draft_pool_inflow_rows(
@@ -92,16 +103,53 @@ def draft_pool_inflow_rows(
 ) -> list[tuple[str, str, int]]:
     """What approving the drafts would add to the inflow of the jurisdiction's pool in
     (start, end], as (reason, kind, amount): their explicit transfers into it (planned until
-    then), and the default moves of their abolish and transform events."""
+    then), and the default transfers their events would derive (the ledger's own walk). Raises
+    ``RegistryError`` when the approval would refuse the drafts' quota moves."""
     if not drafts.decision_ids:
         return []
     pool = Account.objects.filter(type=AccountType.POOL, jurisdiction=jurisdiction).first()
     if pool is None:
         return []
-    planned = [
-        _Planned(*row)
-        for row in Transfer.objects.filter(
-            event__decision_id__in=drafts.decision_ids, derived=False, planned=True
+    planned = _planned_transfers(drafts.decision_ids)
+    defaults, problems = default_moves_if_approved(
+        Event.objects.filter(decision_id__in=drafts.decision_ids).values_list("id", flat=True),
+        closing=drafts.closing_jurisdictions(),
+        planned=planned,
+    )
+    if problems:
+        raise RegistryError.from_problems(problems, cause=drafts.cannot_approve())
+    moves = [(t.reason, t.date, t.kind, t.amount, t.to_account_id) for t in planned]
+    moves += [
+        (reason, on, kind, amount, dest)
+        for on, kind, amount, _from, dest, _decision, _event, _at, reason, *_rest in defaults
+    ]
+    return [
+        (str(reason), kind, amount)
+        for reason, on, kind, amount, dest in moves
+        if dest == pool.pk and start < on <= end
+    ]
+
+
+@dataclass
+class _Planned(PlannedTransfer):
+    reason: str = ""
+
+
+def _planned_transfers(decision_ids: list[int]) -> list[_Planned]:
+    """The explicit transfers of the drafts' events (planned until they are approved)."""
+    return [
+        _Planned(
+            date=on,
+            kind=kind,
+            amount=amount,
+            from_account_id=from_id,
+            to_account_id=to_id,
+            event_id=event_id,
+            from_unit=from_type == AccountType.UNIT,
+            reason=reason,
+        )
+        for reason, on, kind, amount, from_id, to_id, event_id, from_type in Transfer.objects.filter(
+            event__decision_id__in=decision_ids, derived=False, planned=True
         ).values_list(
             "reason",
             "date",
@@ -113,73 +161,3 @@ def draft_pool_inflow_rows(
             "from_account__type",
         )
     ]
-    rows = [
-        (t.reason, t.kind, t.amount)
-        for t in planned
-        if t.to_account_id == pool.pk and start < t.date <= end
-    ]
-    return rows + _default_moves_to(pool, start=start, end=end, drafts=drafts, planned=planned)
-
-
-@dataclass
-class _Planned:
-    reason: str
-    date: dt.date
-    kind: str
-    amount: int
-    from_account_id: int
-    to_account_id: int
-    event_id: int | None
-    from_type: str
-
-
-def _default_moves_to(
-    pool: Account, *, start: dt.date, end: dt.date, drafts: DraftRegistry, planned: list[_Planned]
-) -> list[tuple[str, str, int]]:
-    """The default moves into the pool of the drafts' abolish and transform events in
-    (start, end]: what a source holds on that day (its explicit transfers counted) goes to the
-    pool of its jurisdiction, but for the kinds the event allocates explicitly."""
-    events = list(
-        Event.objects.filter(
-            decision_id__in=drafts.decision_ids,
-            type__in=DEFAULT_TYPES_TO_POOL,
-            effective_on__gt=start,
-            effective_on__lte=end,
-        )
-        .order_by("effective_on", "id")
-        .values_list("id", "effective_on")
-    )
-    sources: dict[int, list[int]] = defaultdict(list)
-    for event_id, unit_id in (
-        EventParticipant.objects.filter(
-            event_id__in=[e for e, _on in events], role=ParticipantRole.SOURCE
-        )
-        .order_by("position", "id")
-        .values_list("event_id", "unit_id")
-    ):
-        sources[event_id].append(unit_id)
-    accounts = unit_accounts({u for us in sources.values() for u in us}, create=False)
-    explicit = {(t.event_id, t.kind) for t in planned if t.from_type == AccountType.UNIT}
-    rows: list[tuple[str, str, int]] = []
-    for event_id, on in events:
-        held = _holdings(sorted(accounts.values()), on=on, planned=planned)
-        for source in sources[event_id]:
-            account_id = accounts.get(source)
-            if drafts.jurisdiction_before_end(source, on) != pool.jurisdiction_id:
-                continue
-            rows += [
-                (TransferReason.REFORM.value, kind, amount)
-                for (holder, kind), amount in sorted(held.items())
-                if holder == account_id and amount > 0 and (event_id, kind) not in explicit
-            ]
-    return rows
-
-
-def _holdings(accounts: list[int], *, on: dt.date, planned: list[_Planned]) -> dict:
-    """Balance per (account, kind) on a date, with the drafts' planned transfers counted."""
-    held = defaultdict(int, balance_rows(accounts, on=on)) if accounts else defaultdict(int)
-    for t in planned:
-        if t.date <= on:
-            held[(t.from_account_id, t.kind)] -= t.amount
-            held[(t.to_account_id, t.kind)] += t.amount
-    return held

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -346,6 +346,7 @@ class _Walk:
     unit_keys: dict[int, str] = field(default_factory=dict)  # read when a split needs them
     rows: list[tuple] = field(default_factory=list)  # DERIVED_COLUMNS
     problems: list[dict] = field(default_factory=list)
+    create: bool = True  # open the accounts a default transfer goes to when they do not exist
 
     def balance_on(self, account_id: int, kind: str, on: dt.date) -> int:
         return sum(delta for day, delta in self.moves.get((account_id, kind), ()) if day <= on)
@@ -421,7 +422,11 @@ def _default_destination(
         if not walk.targets.get(event_id):
             return None
         target = walk.targets[event_id][0]
-        dest = walk.target_accounts.get(target) or unit_accounts([target])[target]
+        dest = walk.target_accounts.get(target)
+        if dest is None:
+            if not walk.create:
+                return None
+            dest = unit_accounts([target])[target]
         # The target may itself be a source of a later event of this walk.
         walk.accounts.setdefault(target, dest)
         return dest
@@ -429,7 +434,10 @@ def _default_destination(
         jurisdiction_id = walk.closing.get((source, on))
         if jurisdiction_id is None:
             return None
-        return walk.pools.get(jurisdiction_id) or pool_accounts([jurisdiction_id])[jurisdiction_id]
+        pool = walk.pools.get(jurisdiction_id)
+        if pool is None and walk.create:
+            pool = pool_accounts([jurisdiction_id])[jurisdiction_id]
+        return pool
     return None
 
 
@@ -500,6 +508,89 @@ def ledger_rederive(*, unit_ids: Iterable[int] | None) -> tuple[set[int], list[d
         Transfer, DERIVED_COLUMNS, walk.rows
     )  # their ids are not needed: COPY on PostgreSQL
     return touched, walk.problems
+
+
+@dataclass
+class PlannedTransfer:
+    """An explicit transfer of a draft's event, as a preview counts it."""
+
+    date: dt.date
+    kind: str
+    amount: int
+    from_account_id: int
+    to_account_id: int
+    event_id: int | None
+    from_unit: bool  # out of a unit's account: an allocation that replaces the default
+
+
+def default_moves_if_approved(
+    event_ids: Iterable[int],
+    *,
+    closing: dict[tuple[int, dt.date | None], int],
+    planned: Sequence[PlannedTransfer],
+) -> tuple[list[tuple], list[dict]]:
+    """The default transfers these events (of draft decisions) would derive once approved,
+    computed without writing, by the same walk as ``ledger_rederive``: their explicit
+    transfers (``planned``) counted, ``closing`` the jurisdiction of each source on the day
+    its version ends as the approval would derive it. Returns the rows (``DERIVED_COLUMNS``;
+    a transfer to an account that does not exist yet is left out) and the problems the
+    approval would refuse (a split whose source holds quotas without allocation, a source's
+    balance falling below zero)."""
+    events = list(
+        Event.objects.filter(id__in=list(event_ids))
+        .exclude(type__in=[EventType.CHANGE, EventType.ESTABLISH])
+        .order_by("effective_on", "id")
+        .values_list("id", "key", "type", "effective_on", "decision_id")
+    )
+    if not events:
+        return [], []
+    sources, targets = _participants([e[0] for e in events])
+    accounts = unit_accounts({u for us in sources.values() for u in us}, create=False)
+    moves = daily_moves(sorted(accounts.values())) if accounts else {}
+    for t in planned:
+        moves.setdefault((t.from_account_id, t.kind), []).append((t.date, -t.amount))
+        moves.setdefault((t.to_account_id, t.kind), []).append((t.date, t.amount))
+    walk = _Walk(
+        events=events,
+        sources=sources,
+        targets=targets,
+        explicit={(t.event_id, t.kind) for t in planned if t.from_unit and t.event_id},
+        accounts=accounts,
+        moves=moves,
+        closing=closing,
+        create=False,
+    )
+    for moved_account, kind in moves:
+        walk.kinds_of[moved_account].add(kind)
+    walk.target_accounts = unit_accounts({u for us in targets.values() for u in us}, create=False)
+    walk.pools = dict(
+        Account.objects.filter(
+            type=AccountType.POOL, jurisdiction_id__in=set(closing.values())
+        ).values_list("jurisdiction_id", "id")
+    )
+    _walk_events(walk, set())
+    return walk.rows, walk.problems + _negative_balances(walk, set(accounts.values()))
+
+
+def _negative_balances(walk: _Walk, account_ids: set[int]) -> list[dict]:
+    """A problem for the first date on which one of these accounts would hold less than zero
+    of a kind, once the walk's moves are counted."""
+    rows: list[dict] = []
+    for (account_id, kind), account_moves in sorted(walk.moves.items()):
+        if account_id not in account_ids:
+            continue
+        balance = 0
+        for day, delta in sorted(account_moves):
+            balance += delta
+            if balance < 0:
+                rows.append(
+                    {"account_id": account_id, "kind": kind, "date": day, "balance": balance}
+                )
+                break
+    if not rows:
+        return []
+    labels = account_labels({r["account_id"] for r in rows})
+    return [_describe_problem({**r, "problem": "negative"}, labels) for r in rows]
 
 
 # The columns of a derived transfer (the others are empty), and the values they all share.

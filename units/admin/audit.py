@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
+from units.audit import AUDIT_COLUMNS
 from units.models import AuditEntry
 
 
@@ -52,17 +53,9 @@ class ActorKindFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The columns of an audit row, in their order, with the before and after values shown readably.
 _AUDIT_ENTRY_FIELDS: list[str] = [
-    "at",
-    "user",
-    "actor",
-    "request_id",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before_display",
-    "after_display",
+    f"{column}_display" if column in ("before", "after") else column for column in AUDIT_COLUMNS
 ]
 
 

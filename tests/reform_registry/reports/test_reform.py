@@ -119,3 +119,48 @@ def test_both_query_shapes_give_the_same_figures(reform, monkeypatch):
     monkeypatch.setattr(summary_module, "LOCAL_JURISDICTIONS", 0)
     wide = reform_summary(jurisdiction=reform["city"], before=BEFORE, after=AFTER)
     assert local == wide
+
+
+def test_include_drafts_refuses_what_their_approval_would_refuse(reform):
+    """The preview of drafts walks the ledger as the approval does: a draft whose explicit
+    allocation takes more quotas out of its source than it holds cannot be previewed, with the
+    approval's own reason, and nothing is written."""
+    import pytest
+
+    from core.errors import RegistryError
+    from staffing import services as staffing_services
+    from staffing.services import external_account, pool_account, unit_account
+    from units import services
+    from units.models import Event, Unit
+
+    source = unit_account(Unit.objects.get(key="I5").pk)
+    staffing_services.transfer_post(
+        date=dt.date(2000, 1, 1),
+        kind="institution",
+        amount=4,
+        from_account=external_account(),
+        to_account=source,
+        decision=reform["decision"],
+        reason="grant",
+    )
+    event = Event.objects.get(decision=reform["draft"])
+    staffing_services.transfer_post(
+        date=event.effective_on,
+        kind="institution",
+        amount=6,
+        from_account=source,
+        to_account=pool_account(reform["city"].pk),
+        decision=reform["draft"],
+        event=event,
+        reason="reform",
+    )
+    audit_rows = AuditEntry.objects.count()
+    with pytest.raises(RegistryError) as previewed:
+        reform_summary(jurisdiction=reform["city"], before=BEFORE, after=AFTER, include_drafts=True)
+    assert "包编发〔2021〕3号" in str(previewed.value)
+    assert "-2" in str(previewed.value)
+    with pytest.raises(RegistryError) as approved:
+        services.decision_approve(decision=reform["draft"])
+    assert "-2" in str(approved.value)
+    assert AuditEntry.objects.count() == audit_rows
+    assert Decision.objects.get(pk=reform["draft"].pk).status == "draft"
