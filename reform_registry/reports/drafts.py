@@ -18,7 +18,7 @@ from units.choices import DecisionStatus
 from units.models import Decision, Event, Jurisdiction
 from units.permissions import user_jurisdiction_ids
 from units.services import affected_unit_ids, decision_structure_problems
-from units.services.derivation import DerivedVersion, check_supervision, derive
+from units.services.derivation import DerivedVersion, derive_checked
 
 
 def drafts_for_preview(*, after: dt.date, user: Any = None) -> list[Decision]:
@@ -85,9 +85,7 @@ def draft_registry(drafts: list[Decision]) -> DraftRegistry:
     if problems:
         raise RegistryError(cannot + problems[0]["message"], problems=problems)
     ids = [d.pk for d in drafts]
-    derivation = derive(affected_unit_ids(ids), extra_decision_ids=ids)
-    if not derivation.problems:
-        check_supervision(derivation)
+    derivation = derive_checked(affected_unit_ids(ids), extra_decision_ids=ids)
     if derivation.problems:
         raise RegistryError.from_problems(derivation.problems, cause=cannot)
     return DraftRegistry(

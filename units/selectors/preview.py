@@ -13,7 +13,7 @@ from typing import Any
 from ..models import Decision, Event, EventParticipant, Unit, UnitVersion
 from ..rules import is_counted_institution
 from ..services import decision_structure_problems
-from ..services.derivation import Derivation, check_supervision, derive
+from ..services.derivation import Derivation, derive_checked
 from .versions import (
     institutions_per_department,
     is_in_force,
@@ -96,14 +96,9 @@ def decision_preview(decision: Decision, *, revoke: bool = False) -> DecisionPre
 
 def _derivation(decision: Decision, unit_ids: set[int], *, revoke: bool) -> Derivation:
     """The versions of the units as if the decision were approved (or revoked), checked."""
-    derivation = (
-        derive(unit_ids, exclude_decision_ids=[decision.pk])
-        if revoke
-        else derive(unit_ids, extra_decision_ids=[decision.pk])
-    )
-    if not derivation.problems:
-        check_supervision(derivation)
-    return derivation
+    if revoke:
+        return derive_checked(unit_ids, exclude_decision_ids=[decision.pk])
+    return derive_checked(unit_ids, extra_decision_ids=[decision.pk])
 
 
 def _stored_versions(unit_ids: Iterable[int]) -> dict[int, list[UnitVersion]]:

@@ -552,3 +552,22 @@ def _event_keys(derivation: Derivation, extra: Iterable[int | None] = ()) -> dic
     for batch in chunked(ids):
         keys.update(Event.objects.filter(id__in=batch).values_list("id", "key"))
     return keys
+
+
+def derive_checked(
+    unit_ids: Iterable[int] | None,
+    *,
+    extra_decision_ids: Iterable[int] = (),
+    exclude_decision_ids: Iterable[int] = (),
+) -> Derivation:
+    """``derive``, then ``check_supervision`` when the derivation itself found no problem: the
+    versions an approval, a revocation, a preview or a rebuild would store, with every problem
+    that would refuse them."""
+    derivation = derive(
+        unit_ids,
+        extra_decision_ids=extra_decision_ids,
+        exclude_decision_ids=exclude_decision_ids,
+    )
+    if not derivation.problems:
+        check_supervision(derivation, all_units=unit_ids is None)
+    return derivation

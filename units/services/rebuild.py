@@ -12,14 +12,12 @@ from .. import audit
 from ..models import UnitVersion
 from ..rules import ATTRIBUTE_FIELDS
 from .approval import rederive
-from .derivation import check_supervision, derive, stored_signature
+from .derivation import derive_checked, stored_signature
 
 
 def registry_differences() -> list[dict]:
     """Compare every stored version with a fresh derivation; [] when they agree."""
-    derivation = derive(None)
-    if not derivation.problems:
-        check_supervision(derivation, all_units=True)
+    derivation = derive_checked(None)
     differences: list[dict] = [dict(p, kind="problem") for p in derivation.problems]
     stored: dict[int, list[tuple]] = {}
     for version in UnitVersion.objects.order_by("unit_id", "valid_from").iterator(chunk_size=5000):
