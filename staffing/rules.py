@@ -3,6 +3,8 @@ amount, the quota kinds. No query and no write; services and selectors call them
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 
 from .choices import AccountType, QuotaKindCode
@@ -52,4 +54,15 @@ def unknown_quota_kind(kind: str) -> str | None:
     return _("未知的编制类型“%(kind)s”；可用：%(codes)s。") % {
         "kind": kind,
         "codes": ", ".join(QuotaKindCode.values),
+    }
+
+
+def report_date_problem(as_of: dt.date, *, today: dt.date) -> str | None:
+    """The refusal of a headcount report dated after today (None for today or before): the
+    actual staff of a day that has not come cannot be known."""
+    if as_of <= today:
+        return None
+    return _("统计日期 %(date)s 晚于今天（%(today)s）：不能报告未来日期的实有人数。") % {
+        "date": as_of.isoformat(),
+        "today": today.isoformat(),
     }

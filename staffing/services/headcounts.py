@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.bulk import chunked, insert_with_ids
@@ -18,7 +19,7 @@ from units import audit
 from units.models import Unit, UnitVersion
 
 from ..models import HeadcountReport
-from ..rules import MAX_AMOUNT, quota_kind_label, unknown_quota_kind
+from ..rules import MAX_AMOUNT, quota_kind_label, report_date_problem, unknown_quota_kind
 from .ledger import authorize_write, refuse_rows
 
 # A report's key: (unit id, kind, as of).
@@ -46,9 +47,10 @@ def _clean_actual(value: Any) -> int:
 
 @dataclass
 class _Known:
-    """What the rows are checked against, read once: the spans of the units' versions, the
-    reports already stored, and those the rows before add."""
+    """What the rows are checked against, read once: today's date, the spans of the units'
+    versions, the reports already stored, and those the rows before add."""
 
+    today: dt.date
     spans: dict[int, list[tuple[dt.date, dt.date | None]]]
     stored: dict[_ReportKey, HeadcountReport]
     new: dict[_ReportKey, HeadcountReport]
@@ -64,7 +66,7 @@ class _Known:
                 spans[unit_id].append((start, end))
             for report in HeadcountReport.objects.filter(unit_id__in=batch):
                 stored[(report.unit_id, report.kind, report.as_of)] = report
-        return cls(spans=spans, stored=stored, new={})
+        return cls(today=timezone.localdate(), spans=spans, stored=stored, new={})
 
     def exists_on(self, unit_id: int, on: dt.date) -> bool:
         return any(
@@ -77,6 +79,8 @@ def _checked_actual(row: HeadcountInput, known: _Known) -> tuple[int | None, str
     unit, on = row.unit.key, row.as_of.isoformat()
     if unknown := unknown_quota_kind(row.kind):
         return None, unknown
+    if future := report_date_problem(row.as_of, today=known.today):
+        return None, _("机构 %(unit)s：") % {"unit": unit} + future
     try:
         actual = _clean_actual(row.actual)
     except ValueError:
@@ -139,7 +143,8 @@ def headcounts_report_bulk(
 ) -> list[HeadcountReport]:
     """Record many headcount reports at once (set-based). A report identical to a stored one
     changes nothing; a different figure for the same unit, kind and date is refused, as is a
-    report for a date on which the unit does not exist. Any problem refuses them all."""
+    report dated after today or for a date on which the unit does not exist. Any problem
+    refuses them all."""
     unit_ids = sorted({r.unit.pk for r in rows})
     authorize_write(user, "staffing.add_headcountreport", unit_ids=unit_ids)
     known = _Known.of(unit_ids)

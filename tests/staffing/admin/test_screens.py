@@ -112,6 +112,24 @@ def test_headcount_entry(admin_client, filled):
     assert "不一致" in response.content.decode()
 
 
+def test_headcount_entry_dated_after_today_is_refused(admin_client, filled):
+    from django.utils import timezone
+
+    from units.models import AuditEntry
+
+    future = timezone.localdate() + dt.timedelta(days=1)
+    before = (HeadcountReport.objects.count(), AuditEntry.objects.count())
+    for as_of in ("2030-01-01", future.isoformat()):
+        response = admin_client.post(
+            reverse("admin:staffing_headcountreport_add"),
+            {"unit": "a", "kind": "institution", "as_of": as_of, "actual": "201"},
+        )
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert as_of in body and "晚于今天" in body
+    assert (HeadcountReport.objects.count(), AuditEntry.objects.count()) == before
+
+
 def test_campaign_preview_apply_reverse_for_approvers_only(client, django_user_model, ledger):
     b = ledger.unit("b")
     ledger.grant(b, 10)
