@@ -29,6 +29,7 @@ from .models import (
 )
 from .rules import ATTRIBUTE_FIELDS, BOOLEAN_FIELDS
 from .selectors import today
+from .services.events import KeysWanted
 
 NEW_UNIT_SLOTS = 3
 BOOLEAN_CHOICES = [("", _("不变")), ("true", _("是")), ("false", _("否"))]
@@ -49,6 +50,13 @@ ATTRIBUTE_LABELS = {
     "internal_bodies": _("内设机构数"),
 }
 CODE_CHOICES = {"category": Category, "rank": Rank, "funding": Funding}
+KEY_HELP = _(
+    "留空则在保存时自动生成，如 2020-12-merge-1（文号中的数字、事项类型、序号）。"
+    "自填时只能用字母、数字、点、冒号、下划线和连字符，以字母或数字开头。"
+)
+UNIT_KEY_HELP = _(
+    "留空则在保存时自动生成，如 2020-12-merge-1-new1（事项标识加序号）；保存后显示在此处。"
+)
 
 
 def named_units():
@@ -228,6 +236,13 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         _refresh_querysets(self)
         self.created_count = 0
+        if "key" in self.fields and not self.instance.pk:
+            # Left blank, a key is generated when the event is saved (``generated_keys``).
+            key = self.fields["key"]
+            assert isinstance(key, forms.CharField)
+            key.required = False
+            key.empty_value = None  # two blank keys are not the same key
+            key.help_text = KEY_HELP
         if self.instance.pk and "key" in self.fields:
             self.fields["key"].disabled = True
             self.initial.update(self._initial_from_event(self.instance))
@@ -260,18 +275,68 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
         initial.update(initial_from(event.attributes, "set_", birth=False))
         return initial
 
+    def new_unit_slots(self) -> list[int]:
+        """The new-unit slots filled in: with a key or any attribute (its kind alone, which
+        has a default, does not count). A filled-in new unit is never left out."""
+        if self.created_count > NEW_UNIT_SLOTS:
+            return []
+        return [
+            slot
+            for slot in range(1, NEW_UNIT_SLOTS + 1)
+            if any(
+                _filled(self.cleaned_data.get(f"new{slot}_{name}"))
+                for name in ("key", *ATTRIBUTE_FIELDS)
+            )
+        ]
+
+    def typed_unit_key(self, slot: int) -> str:
+        return (self.cleaned_data.get(f"new{slot}_key") or "").strip()
+
+    def keys_wanted(self) -> KeysWanted:
+        """This event for ``generated_keys``: its key ("" when left blank), its type and the
+        slots of its new units without a key."""
+        key = self.instance.key if self.instance.pk else (self.cleaned_data.get("key") or "")
+        return KeysWanted(
+            key=key.strip(),
+            type=self.cleaned_data.get("type") or "",
+            slots=[s for s in self.new_unit_slots() if not self.typed_unit_key(s)],
+            new=not self.instance.pk,
+        )
+
+    def keys_generated(self, event_key: str, unit_keys: dict[int, str]) -> None:
+        """Keep the generated keys on the request: a refused save validates the same POST again
+        with new forms, whose problems name these keys."""
+        if self.request is not None:
+            kept = getattr(self.request, "registry_generated_keys", None)
+            if kept is None:
+                kept = {}
+                setattr(self.request, "registry_generated_keys", kept)  # noqa: B010
+            kept[self.prefix] = (event_key, unit_keys)
+
+    def _generated(self) -> tuple[str, dict[int, str]]:
+        kept = getattr(self.request, "registry_generated_keys", None) or {}
+        return kept.get(self.prefix, ("", {}))
+
+    def unit_key(self, slot: int) -> str:
+        """The key of the new unit in a slot: as typed, else as generated."""
+        return self.typed_unit_key(slot) or self._generated()[1].get(slot, "")
+
     def new_units(self) -> list[tuple[str, str, dict[str, Any]]] | None:
-        """(key, kind, attributes) of every new-unit slot that has a key; None when the event's
+        """(key, kind, attributes) of every filled-in new-unit slot; None when the event's
         new units do not fit the page (they are then left as they are)."""
         if self.created_count > NEW_UNIT_SLOTS:
             return None
         found = []
-        for slot in range(1, NEW_UNIT_SLOTS + 1):
+        for slot in self.new_unit_slots():
             prefix = f"new{slot}_"
-            key = (self.cleaned_data.get(prefix + "key") or "").strip()
-            if key:
-                kind = self.cleaned_data.get(prefix + "kind") or UnitKind.INSTITUTION
-                found.append((key, kind, attributes_from(self.cleaned_data, prefix, birth=True)))
+            kind = self.cleaned_data.get(prefix + "kind") or UnitKind.INSTITUTION
+            found.append(
+                (
+                    self.unit_key(slot),
+                    kind,
+                    attributes_from(self.cleaned_data, prefix, birth=True),
+                )
+            )
         return found
 
     def set_attributes(self) -> dict[str, Any]:
@@ -286,7 +351,7 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
     def event_key(self) -> str:
         if self.instance.pk:
             return self.instance.key
-        return (self.data.get(self.add_prefix("key")) or "").strip()
+        return (self.data.get(self.add_prefix("key")) or "").strip() or self._generated()[0]
 
     def registry_problems(self) -> list[dict]:
         key = self.event_key()
@@ -296,11 +361,19 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
         column, unit = problem.get("column"), problem.get("unit")
         if not column:
             return None
+        generated = self._generated()[1]
         for slot in range(1, NEW_UNIT_SLOTS + 1):
             prefix = f"new{slot}_"
-            if unit and self.data.get(self.add_prefix(prefix + "key"), "").strip() == unit:
+            typed = self.data.get(self.add_prefix(prefix + "key"), "").strip()
+            if unit and (typed or generated.get(slot, "")) == unit:
                 return prefix + column
         return "set_" + column
+
+
+def _filled(value: Any) -> bool:
+    """Whether a value of a new-unit field was entered (0 is a count entered; False is an
+    unticked box)."""
+    return value is not None and value is not False and value != "" and value != []
 
 
 def _new_unit_fields() -> dict[str, forms.Field]:
@@ -308,7 +381,7 @@ def _new_unit_fields() -> dict[str, forms.Field]:
     for slot in range(1, NEW_UNIT_SLOTS + 1):
         prefix = f"new{slot}_"
         fields[prefix + "key"] = forms.CharField(
-            label=_("新设机构标识"), required=False, max_length=100
+            label=_("新设机构标识"), required=False, max_length=100, help_text=UNIT_KEY_HELP
         )
         fields[prefix + "kind"] = forms.ChoiceField(
             label=_("类别"),

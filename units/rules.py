@@ -7,7 +7,8 @@ call these rules so that each lives once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
+from itertools import count
 from typing import Any
 
 from django.apps import apps
@@ -336,3 +337,46 @@ def is_counted_institution(kind: str, category: str, pending_wind_down: bool) ->
     return kind == UnitKind.INSTITUTION and not (
         category == Category.BUSINESS and pending_wind_down
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys given to an event or a new unit entered without one
+# ---------------------------------------------------------------------------------------------
+
+_DIGITS = "0123456789"
+_STEM_LENGTH = 40
+
+
+def decision_key_stem(number: str, decision_id: int | None) -> str:
+    """What the keys generated for a decision's events start with: the groups of digits of its
+    document number joined by hyphens (``包编发〔2020〕12号`` → ``2020-12``), or ``d`` and its
+    id when the number holds no digit."""
+    groups: list[str] = []
+    current = ""
+    for char in number or "":
+        if char in _DIGITS:
+            current += char
+        elif current:
+            groups.append(current)
+            current = ""
+    if current:
+        groups.append(current)
+    stem = "-".join(groups)[:_STEM_LENGTH].strip("-")
+    return stem or f"d{decision_id}"
+
+
+def _free(candidates: Iterable[str], taken: Container[str]) -> str:
+    return next(key for key in candidates if key not in taken)
+
+
+def generated_event_key(stem: str, type_: str, position: int, taken: Container[str]) -> str:
+    """The key of the ``position``-th event (from 1) of a decision, entered without one:
+    ``2020-12-merge-1``, else the next position whose key is not ``taken``."""
+    return _free((f"{stem}-{type_ or 'event'}-{n}" for n in count(position)), taken)
+
+
+def generated_unit_key(event_key: str, slot: int, taken: Container[str]) -> str:
+    """The key of the unit an event creates in ``slot`` (from 1), entered without one:
+    ``2020-12-merge-1-new1``, else ``…-new1-2``, ``…-new1-3`` … whichever is not ``taken``."""
+    base = f"{event_key[: 100 - len(f'-new{slot}') - 4]}-new{slot}"
+    return _free((base if n == 1 else f"{base}-{n}" for n in count(1)), taken)

@@ -4,6 +4,7 @@ approval and revocation screens with a preview of what approving would write."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,6 +14,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import RestrictedAdminMixin
 from core.errors import RegistryError
 from units import permissions, services
-from units.choices import DecisionStatus
+from units.choices import DecisionStatus, EventType
 from units.forms import NEW_UNIT_SLOTS, AttachmentForm, DecisionForm, EventForm, with_request
 from units.models import Decision, DecisionAttachment, Event, EventParticipant
-from units.rules import ATTRIBUTE_FIELDS
+from units.rules import ATTRIBUTE_FIELDS, CARDINALITY, TYPES_WITH_ATTRIBUTES
 from units.selectors.preview import decision_preview
+from units.services.events import generated_keys
 
 from .base import ServiceFormAdmin, adopt_saved
 
@@ -35,6 +38,66 @@ def _is_draft(obj) -> bool:
 
 def _attribute_fieldset(prefix: str) -> list[str]:
     return [prefix + name for name in ATTRIBUTE_FIELDS]
+
+
+def _types_where(fits: Callable[..., bool]) -> list[str]:
+    """The event types whose shape (DESIGN §2 table, ``units.rules.CARDINALITY``) fits."""
+    return [str(t) for t, shape in CARDINALITY.items() if fits(str(t), *shape)]
+
+
+# Which event types use each group of fields of the event form, from the rules: the page's
+# script shows a group only under these types (without script every group shows).
+USED_BY: dict[str, list[str]] = {
+    "sources": _types_where(lambda t, min_s, max_s, *_: max_s != 0),
+    "targets": _types_where(lambda t, *shape: shape[4] is False),
+    "set": _types_where(lambda t, *_: t in TYPES_WITH_ATTRIBUTES),
+    "new_first": _types_where(lambda t, *shape: shape[4] is True),
+    "new_more": _types_where(lambda t, *shape: shape[4] is True and shape[3] != 1),
+}
+
+
+def _for(group: str) -> list[str]:
+    return ["rr-for-" + "-".join(USED_BY[group])]
+
+
+def _labels(group: str) -> str:
+    return gettext("、").join(str(EventType(t).label) for t in USED_BY[group])
+
+
+def _status_and_next_step(decision: Decision | None, user) -> tuple[str, str]:
+    """A decision's status as the change page shows it, and what happens next to it."""
+    if decision is None:
+        return gettext("新决定（尚未保存）"), gettext(
+            "填写文号、标题和改革事项后保存，即成为草稿。保存后可“检查”，运行与审批人预览"
+            "相同的检查；审批人批准后事项才生效，此前登记簿不变。"
+        )
+    status = decision.get_status_display()
+    approver = permissions.can_approve(user)
+    if decision.status == DecisionStatus.DRAFT:
+        if approver:
+            return status, gettext(
+                "草稿尚未生效。下一步：“预览并批准”，查看批准后的变化并批准；批准后事项生效。"
+            )
+        return status, gettext(
+            "草稿尚未生效，可继续修改。下一步：“检查”（与审批人预览相同的检查），无问题后请"
+            "审批人批准；批准后事项生效。"
+        )
+
+    def who_when(by, at) -> dict[str, str]:
+        return {
+            "by": getattr(by, "username", "") or "—",
+            "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "—",
+        }
+
+    if decision.status == DecisionStatus.APPROVED:
+        done = gettext("%(by)s 于 %(at)s 批准，事项已写入登记簿，不能再修改。") % who_when(
+            decision.approved_by, decision.approved_at
+        )
+        then = gettext("如需撤销，可“撤回”。") if approver else gettext("如需撤销，请审批人撤回。")
+        return status, done + " " + then
+    return status, gettext(
+        "%(by)s 于 %(at)s 撤回，其事项不再生效；已撤回的决定不能再修改或批准。"
+    ) % who_when(decision.revoked_by, decision.revoked_at)
 
 
 class EventInline(RestrictedAdminMixin, admin.StackedInline):
@@ -60,7 +123,13 @@ class EventInline(RestrictedAdminMixin, admin.StackedInline):
         )
 
     def get_extra(self, request, obj=None, **kwargs):
-        return 1 if _is_draft(obj) and self.has_add_permission(request, obj) else 0
+        if not (_is_draft(obj) and self.has_add_permission(request, obj)):
+            return 0
+        # A draft that has events opens without a blank one (the page's script adds one from
+        # the formset's template); ``?add_event`` gives one to a browser without script.
+        if obj is not None and "add_event" not in request.GET and obj.events.exists():
+            return 0
+        return 1
 
     def get_fieldsets(self, request, obj=None):
         if not (_is_draft(obj) and self.has_change_permission(request, obj)):
@@ -80,25 +149,27 @@ class EventInline(RestrictedAdminMixin, admin.StackedInline):
                 )
             ]
         sets: list[tuple[Any, dict]] = [
-            (None, {"fields": ["key", "type", "effective_on", "sources", "targets", "note"]}),
+            (None, {"fields": ["key", "type", "effective_on"], "classes": ["rr-event-head"]}),
+            (None, {"fields": ["sources"], "classes": _for("sources")}),
+            (None, {"fields": ["targets"], "classes": _for("targets")}),
             (
-                _("设定的属性（变更、并入）"),
-                {"fields": _attribute_fieldset("set_"), "classes": ["rr-for-change-absorb"]},
+                gettext("设定的属性（%(types)s）") % {"types": _labels("set")},
+                {"fields": _attribute_fieldset("set_"), "classes": _for("set")},
             ),
         ]
         for slot in range(1, NEW_UNIT_SLOTS + 1):
+            group = "new_first" if slot == 1 else "new_more"
             sets.append(
                 (
-                    gettext("新设机构 %(n)d") % {"n": slot},
+                    gettext("新设机构 %(n)d（%(types)s）") % {"n": slot, "types": _labels(group)},
                     {
                         "fields": [f"new{slot}_key", f"new{slot}_kind"]
                         + _attribute_fieldset(f"new{slot}_"),
-                        "classes": [
-                            "rr-for-establish-merge-split" if slot == 1 else "rr-for-split"
-                        ],
+                        "classes": _for(group),
                     },
                 )
             )
+        sets.append((None, {"fields": ["note"]}))
         return sets
 
     def get_readonly_fields(self, request, obj=None):
@@ -253,10 +324,78 @@ class DecisionAdmin(ServiceFormAdmin):
             )
 
     def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            if formset.model is Event:
+                self._generate_keys(request, form.instance, formset)
         request.registry_event_keys = {
             f.event_key() for fs in formsets if fs.model is Event for f in fs.forms
         }
         super().save_related(request, form, formsets, change)
+
+    def _generate_keys(self, request, decision: Decision, formset) -> None:
+        """Give the events and new units left without a key their generated keys, and note
+        them for the message shown after the save."""
+        saved = [
+            f
+            for f in formset.forms
+            if f not in formset.deleted_forms and f.has_changed() and f.is_valid()
+        ]
+        wanted = [f.keys_wanted() for f in saved]
+        if all(w.key and not w.slots for w in wanted):
+            return
+        given = {f.event_key() for f in formset.forms} | {
+            f.typed_unit_key(s) for f in saved for s in f.new_unit_slots()
+        }
+        keys = generated_keys(decision=decision, wanted=wanted, given=given - {""})
+        notes = getattr(request, "_decision_generated", [])
+        for event_form, row, (event_key, unit_keys) in zip(saved, wanted, keys, strict=True):
+            event_form.keys_generated(event_key, unit_keys)
+            if not row.key:
+                notes.append(gettext("事项 %(key)s") % {"key": event_key})
+            notes += [gettext("新设机构 %(key)s") % {"key": k} for k in unit_keys.values()]
+        request._decision_generated = notes
+
+    # -- after a save: generated keys, and the approval's checks as warnings ----------------
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._after_save(request, obj, response)
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return self._after_save(request, obj, response)
+
+    def _after_save(self, request, decision: Decision, response):
+        notes = getattr(request, "_decision_generated", None)
+        if notes:
+            self.message_user(
+                request,
+                gettext("已自动生成标识：%(keys)s。") % {"keys": gettext("、").join(notes)},
+                messages.INFO,
+            )
+        if decision.status == DecisionStatus.DRAFT:
+            for problem in self._check_problems(request, decision):
+                self.message_user(
+                    request,
+                    gettext("检查：%(problem)s 审批人现在不能批准此决定。")
+                    % {"problem": problem["message"]},
+                    messages.WARNING,
+                )
+            if "_check" in request.POST:
+                return HttpResponseRedirect(
+                    reverse("admin:units_decision_check", args=[decision.pk])
+                )
+        return response
+
+    @staticmethod
+    def _check_problems(request, decision: Decision) -> list[dict]:
+        """What the approver's preview would refuse now, for the user who may read every unit
+        the decision touches (the preview names them all)."""
+        try:
+            permissions.check_decisions_in_scope(request.user, [decision])
+        except permissions.NotPermitted:
+            return []
+        return decision_preview(decision).problems
 
     def save_formset(self, request, form, formset, change):
         decision = form.instance
@@ -297,7 +436,7 @@ class DecisionAdmin(ServiceFormAdmin):
                 else:
                     services.event_create(
                         decision=decision,
-                        key=data["key"],
+                        key=event_form.event_key(),
                         revision=self._revision(request),
                         user=user,
                         **values,
@@ -358,6 +497,11 @@ class DecisionAdmin(ServiceFormAdmin):
                 self.admin_site.admin_view(self.revoke_view),
                 name=f"{info[0]}_{info[1]}_revoke",
             ),
+            path(
+                "<path:object_id>/check/",
+                self.admin_site.admin_view(self.check_view),
+                name=f"{info[0]}_{info[1]}_check",
+            ),
             *super().get_urls(),
         ]
 
@@ -367,8 +511,38 @@ class DecisionAdmin(ServiceFormAdmin):
         if obj is not None and permissions.can_approve(request.user):
             extra["can_approve"] = obj.status == DecisionStatus.DRAFT
             extra["can_revoke"] = obj.status == DecisionStatus.APPROVED
+        if obj is not None:
+            extra["can_check"] = obj.status == DecisionStatus.DRAFT
         extra["decision_obj"] = obj
+        extra["decision_status"], extra["next_step"] = _status_and_next_step(obj, request.user)
         return super().change_view(request, object_id, form_url, extra)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        extra["decision_status"], extra["next_step"] = _status_and_next_step(None, request.user)
+        return super().add_view(request, form_url, extra)
+
+    def check_view(self, request, object_id):
+        """The clerk's check: the approver's preview of a draft (the same checks and the same
+        changes), without the button that approves."""
+        decision = self.get_object(request, object_id)
+        if decision is None:
+            raise Http404(gettext("决定不存在或不在您的管辖范围内。"))
+        if not self.has_view_or_change_permission(request, decision):
+            raise PermissionDenied
+        try:
+            permissions.check_decisions_in_scope(request.user, [decision])
+        except permissions.NotPermitted as exc:
+            raise PermissionDenied(exc.message) from None
+        if decision.status != DecisionStatus.DRAFT:
+            self.message_user(
+                request,
+                gettext("决定 %(n)s 的状态为“%(status)s”：只有草稿需要检查。")
+                % {"n": decision.number, "status": decision.get_status_display()},
+                messages.INFO,
+            )
+            return HttpResponseRedirect(reverse("admin:units_decision_change", args=[decision.pk]))
+        return self._approval_page(request, decision, revoke=False, check=True)
 
     def _decision_for_approval(self, request, object_id) -> Decision:
         if not permissions.can_approve(request.user):
@@ -382,20 +556,23 @@ class DecisionAdmin(ServiceFormAdmin):
             raise PermissionDenied(exc.message) from None
         return decision
 
-    def _approval_page(self, request, decision, *, revoke: bool, problems=None):
+    def _approval_page(self, request, decision, *, revoke: bool, problems=None, check=False):
         preview = decision_preview(decision, revoke=revoke)
+        if check:
+            title = gettext("检查决定")
+        else:
+            title = gettext("撤回决定") if revoke else gettext("批准决定")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": (gettext("撤回决定") if revoke else gettext("批准决定"))
-            + " "
-            + decision.number,
+            "title": title + " " + decision.number,
             "decision": decision,
             "preview": preview,
             "revoke": revoke,
+            "check": check,
             "problems": problems if problems is not None else preview.problems,
-            "can_submit": decision.status
-            == (DecisionStatus.APPROVED if revoke else DecisionStatus.DRAFT),
+            "can_submit": not check
+            and decision.status == (DecisionStatus.APPROVED if revoke else DecisionStatus.DRAFT),
             "change_url": reverse("admin:units_decision_change", args=[decision.pk]),
         }
         return TemplateResponse(request, "admin/units/decision/approve.html", context)

@@ -22,7 +22,14 @@ from core.errors import RegistryError
 from .. import audit, permissions
 from ..choices import DecisionStatus, ParticipantRole
 from ..models import Decision, Event, EventParticipant, Unit
-from ..rules import UNIT_KINDS, clean_attributes, event_structure_problems
+from ..rules import (
+    UNIT_KINDS,
+    clean_attributes,
+    decision_key_stem,
+    event_structure_problems,
+    generated_event_key,
+    generated_unit_key,
+)
 from ..validators import unit_key_validator
 from .decisions import draft_locked, orphans_delete, revision_bump, revisions_bump
 
@@ -547,3 +554,53 @@ def decision_structure_problems(decisions: Iterable[Decision]) -> list[dict]:
             attributes=attributes or {},
         )
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys of events and new units entered without one
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KeysWanted:
+    """An event about to be saved, for ``generated_keys``: its key ("" when left blank), its
+    type, the slots of its new units left without a key, and whether it is a new event (new
+    events are numbered after the decision's stored ones)."""
+
+    key: str
+    type: str
+    slots: Sequence[int] = ()
+    new: bool = True
+
+
+def generated_keys(
+    *, decision: Decision, wanted: Sequence[KeysWanted], given: Iterable[str] = ()
+) -> list[tuple[str, dict[int, str]]]:
+    """Keys for the events of a draft and the units they create, where the clerk left them
+    blank (the rules ``generated_event_key`` and ``generated_unit_key``): for each event of
+    ``wanted``, in the same order, its key and the keys of its new units left without one.
+    No key generated is stored already, is in ``given`` (typed elsewhere on the same page) or
+    is generated twice. Reads only; the keys are written by the services that create."""
+    stem = decision_key_stem(decision.number, decision.pk)
+    taken = set(given)
+    for prefix in sorted({stem} | {w.key for w in wanted if w.key and w.slots}):
+        for model in (Event, Unit):
+            taken.update(
+                model.objects.filter(key__startswith=prefix)
+                .order_by()
+                .values_list("key", flat=True)
+            )
+    position = Event.objects.filter(decision=decision).count()
+    answer: list[tuple[str, dict[int, str]]] = []
+    for row in wanted:
+        key = row.key
+        position += 1 if row.new else 0
+        if not key:
+            key = generated_event_key(stem, row.type, position, taken)
+            taken.add(key)
+        units: dict[int, str] = {}
+        for slot in row.slots:
+            units[slot] = generated_unit_key(key, slot, taken)
+            taken.add(units[slot])
+        answer.append((key, units))
+    return answer
