@@ -146,7 +146,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["reform_registry.api.throttling.TokenRateThrottle"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reform_registry.api.negotiation.RegistryContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["core.api.RegistryFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "reform_registry.api.schema.RegistryAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "reform_registry.api.pagination.RegistryPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "reform_registry.api.errors.exception_handler",
@@ -154,8 +154,8 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Reform registry API",
-    "DESCRIPTION": "Departments, public institutions, reform decisions and staffing quotas.",
+    "TITLE": _("机构编制登记数据接口"),
+    "DESCRIPTION": _("部门、事业单位、改革决定与编制。"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

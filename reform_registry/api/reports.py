@@ -354,6 +354,7 @@ class ReformSummaryView(APIView):
 
     @extend_schema(
         summary=gettext_lazy("改革成效汇总"),
+        description=gettext_lazy("两个日期之间一次改革的成效数字。"),
         parameters=[ReformSummaryParams],
         responses=ReformSummarySerializer,
     )
@@ -372,6 +373,9 @@ class InstitutionsReportView(APIView):
 
     @extend_schema(
         summary=gettext_lazy("事业单位分组统计"),
+        description=gettext_lazy(
+            "某日的事业单位，按主管部门、类别、规格、经费形式、行业或行政区划分组统计。"
+        ),
         parameters=[InstitutionsParams],
         responses=InstitutionsReportSerializer,
     )
@@ -396,6 +400,7 @@ class QuotasReportView(APIView):
 
     @extend_schema(
         summary=gettext_lazy("编制统计"),
+        description=gettext_lazy("各行政区划或部门按编制类型统计的编制余额、实有人数和空编。"),
         parameters=[QuotasParams],
         responses=QuotasReportSerializer,
     )
@@ -421,6 +426,7 @@ class ChangesReportView(APIView):
 
     @extend_schema(
         summary=gettext_lazy("机构变动"),
+        description=gettext_lazy("两个日期之间设立、撤销或变更的机构及相关改革事项。"),
         parameters=[ChangesParams],
         responses=ChangesReportSerializer,
     )

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from drf_spectacular.openapi import AutoSchema
+
 ERROR_COMPONENT = {
     "type": "object",
-    "description": "The one error shape of the API.",
+    "description": _("API 唯一的错误格式。"),
     "properties": {
         "error": {
             "type": "object",
             "properties": {
-                "status": {"type": "integer", "description": "HTTP status."},
-                "code": {"type": "string", "description": "Machine-readable error code."},
-                "message": {"type": "string", "description": "What went wrong, in Chinese."},
+                "status": {"type": "integer", "description": _("HTTP 状态码。")},
+                "code": {"type": "string", "description": _("供程序判断的错误代码。")},
+                "message": {
+                    "type": "string",
+                    "description": _("出错的说明，使用所选语言（默认中文）。"),
+                },
                 "problems": {
                     "type": "array",
-                    "description": "Every problem found; `parameter` names a bad parameter.",
+                    "description": _("发现的全部问题；`parameter` 指出有误的参数。"),
                     "items": {"type": "object", "additionalProperties": True},
                 },
             },
@@ -25,24 +34,24 @@ ERROR_COMPONENT = {
 }
 
 ERRORS = {
-    "400": "A bad parameter or a refused write (the parameter is named in `problems`).",
-    "401": "Not authenticated (session or `Authorization: Token …`).",
-    "403": "Authenticated without the role or permission needed.",
-    "404": "Unknown key, or a page beyond the last one.",
-    "429": "Too many requests for this token.",
+    "400": _("参数有误或写入被拒绝（`problems` 中指出参数）。"),
+    "401": _("未登录（会话或 `Authorization: Token …`）。"),
+    "403": _("已登录，但没有所需的角色或权限。"),
+    "404": _("标识不存在，或页码超出最后一页。"),
+    "429": _("该令牌的请求过多。"),
 }
 
 PATH_DESCRIPTIONS = {
-    "key": "The stable key (unit key or event key).",
-    "code": "The six-digit division code.",
-    "id": "The numeric id.",
+    "key": _("稳定的标识（机构标识或事项标识）。"),
+    "code": _("六位行政区划代码。"),
+    "id": _("数字编号。"),
 }
 
 FORMAT_PARAMETER = {
     "name": "format",
     "in": "query",
     "required": False,
-    "description": "`csv` for CSV (UTF-8 with BOM, nested fields flattened); JSON otherwise.",
+    "description": _("`csv` 返回 CSV（带 BOM 的 UTF-8，嵌套字段展开）；否则返回 JSON。"),
     "schema": {"type": "string", "enum": ["json", "csv"]},
 }
 
@@ -73,8 +82,32 @@ def add_errors_and_format(result, generator, request, public):
                     parameter.setdefault("description", FORMAT_PARAMETER["description"])
                 elif parameter.get("in") == "path":
                     parameter.setdefault(
-                        "description", PATH_DESCRIPTIONS.get(parameter["name"], "Identifier.")
+                        "description", PATH_DESCRIPTIONS.get(parameter["name"], _("标识。"))
                     )
             if method == "get" and not any(p.get("name") == "format" for p in params):
                 params.append(dict(FORMAT_PARAMETER))
     return result
+
+
+# The group of each operation in the docs, by the resource of its path (/api/v1/<resource>/…).
+TAGS = {
+    "jurisdictions": pgettext_lazy("API 分组", "行政区划"),
+    "units": pgettext_lazy("API 分组", "机构"),
+    "decisions": pgettext_lazy("API 分组", "改革决定"),
+    "events": pgettext_lazy("API 分组", "改革事项"),
+    "balances": pgettext_lazy("API 分组", "编制账户"),
+    "transfers": pgettext_lazy("API 分组", "编制账户"),
+    "headcounts": pgettext_lazy("API 分组", "实有人数"),
+    "reports": pgettext_lazy("API 分组", "统计报告"),
+}
+
+
+class RegistryAutoSchema(AutoSchema):
+    """drf-spectacular's schema of an operation, grouped by its resource (``TAGS``) in the
+    language the schema is served in."""
+
+    def get_tags(self) -> list[str]:
+        resource = next((part for part in self._tokenize_path() if part != "v1"), "")
+        tag = TAGS.get(resource)
+        # Lazily translated: drf-spectacular turns it into text when the schema is served.
+        return [cast(str, tag)] if tag is not None else super().get_tags()

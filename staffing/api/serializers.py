@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.dates import ISODateSerializerField
@@ -24,6 +24,7 @@ def account_label(account: Account) -> str:
     return "external"
 
 
+@extend_schema_serializer(description=_("一个账户及其在查询日期各编制类型的余额。"))
 class BalanceSerializer(serializers.ModelSerializer):
     """An account and its balance per quota kind on ``as_of``."""
 
@@ -105,6 +106,7 @@ class HeadcountSerializer(serializers.ModelSerializer):
         fields = ["id", "unit", "kind", "as_of", "actual", "source", "created_at"]
 
 
+@extend_schema_serializer(description=_("其他系统报送的一份实有人数；与其他写入一样由服务校验。"))
 class HeadcountInputSerializer(serializers.Serializer):
     """A headcount report pushed by another system; the service validates it like every
     other write."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -30,7 +31,12 @@ from .serializers import (
 )
 
 
-@extend_schema_view(list=extend_schema(summary=_("编制余额（机构与周转池，某日）")))
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("编制余额（机构与周转池，某日）"),
+        description=gettext_lazy("机构账户和周转池账户在查询日期（默认今天）各编制类型的余额。"),
+    )
+)
 class BalanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Balances per quota kind of unit and pool accounts on ``as_of``: one grouped query for
     the page, whatever its size."""
@@ -53,8 +59,16 @@ class BalanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("编制划转列表")),
-    retrieve=extend_schema(summary=_("一笔编制划转")),
+    list=extend_schema(
+        summary=gettext_lazy("编制划转列表"),
+        description=gettext_lazy(
+            "编制划转（日期、编制类型、数量、转出和转入账户、依据），按日期排序。"
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("一笔编制划转"),
+        description=gettext_lazy("一笔编制划转及其依据的决定和事项。"),
+    ),
 )
 class TransferViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Transfer.objects.select_related(*TRANSFER_RELATED).order_by("date", "id")
@@ -65,10 +79,20 @@ class TransferViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("实有人数报告列表")),
-    retrieve=extend_schema(summary=_("一份实有人数报告")),
+    list=extend_schema(
+        summary=gettext_lazy("实有人数报告列表"),
+        description=gettext_lazy("各机构各编制类型的实有人数报告。"),
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("一份实有人数报告"),
+        description=gettext_lazy("一份实有人数报告（机构、编制类型、日期、人数、来源）。"),
+    ),
     create=extend_schema(
-        summary=_("报送实有人数"),
+        summary=gettext_lazy("报送实有人数"),
+        description=gettext_lazy(
+            "报送一份实有人数，需要 staffing.add_headcountreport 权限；同一数字重复报送只记一次"
+            "（200），不同的数字被拒绝（400）。"
+        ),
         request=HeadcountInputSerializer,
         responses={201: HeadcountSerializer, 200: HeadcountSerializer},
     ),

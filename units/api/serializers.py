@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ..choices import Category, DecisionStatus, EventType, Funding, ParticipantRole, Rank, UnitKind
@@ -63,6 +63,7 @@ STATE_FIELDS = [
 ]
 
 
+@extend_schema_serializer(description=_("机构在 [valid_from, valid_to) 期间的状态。"))
 class VersionSerializer(serializers.ModelSerializer):
     """A unit's state over [valid_from, valid_to)."""
 
@@ -88,6 +89,7 @@ class VersionSerializer(serializers.ModelSerializer):
         return getattr(version, "parent_name", None)
 
 
+@extend_schema_serializer(description=_("机构列表的一行：机构及其在查询日期的状态。"))
 class UnitStateSerializer(VersionSerializer):
     """One row of the unit list: the unit and its state on ``as_of``."""
 
@@ -157,6 +159,7 @@ class EventBriefSerializer(serializers.Serializer):
     decision = serializers.CharField(source="decision.number", help_text=_("决定文号。"))
 
 
+@extend_schema_serializer(description=_("机构在 [valid_from, valid_to) 期间的状态。"))
 class HistoryVersionSerializer(VersionSerializer):
     opened_by = EventBriefSerializer(allow_null=True, help_text=_("开始该版本的事项。"))
     closed_by = EventBriefSerializer(allow_null=True, help_text=_("结束该版本的事项。"))
@@ -200,7 +203,7 @@ class LineageNodeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     name = serializers.CharField(allow_null=True, help_text=_("最后一个版本的名称。"))
     relation = serializers.ChoiceField(
-        choices=[("self", "self"), ("ancestor", "ancestor"), ("descendant", "descendant")]
+        choices=[("self", _("本机构")), ("ancestor", _("前身")), ("descendant", _("后继"))]
     )
     depth = serializers.IntegerField(help_text=_("与本机构相隔的步数。"))
 

@@ -9,6 +9,7 @@ from typing import overload
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
@@ -39,12 +40,12 @@ KEY_REGEX = r"[^/]+"
 AS_OF = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,
-    description=_("查询日期（YYYY-MM-DD），默认今天。"),
+    description=gettext_lazy("查询日期（YYYY-MM-DD），默认今天。"),
 )
 DEPTH = OpenApiParameter(
     "depth",
     OpenApiTypes.INT,
-    description=_("追溯的最大步数（0–100），默认不限（100）。"),
+    description=gettext_lazy("追溯的最大步数（0–100），默认不限（100）。"),
 )
 
 
@@ -79,8 +80,14 @@ def parse_int(request, name: str, *, low: int, high: int) -> int | None:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("行政区划列表")),
-    retrieve=extend_schema(summary=_("一个行政区划")),
+    list=extend_schema(
+        summary=gettext_lazy("行政区划列表"),
+        description=gettext_lazy("行政区划及其事业单位限额，按代码排序。"),
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("一个行政区划"),
+        description=gettext_lazy("一个行政区划（按六位代码）及其事业单位限额。"),
+    ),
 )
 class JurisdictionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Administrative divisions with their institution caps."""
@@ -104,7 +111,10 @@ class JurisdictionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet)
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("机构列表（某日状态）")),
+    list=extend_schema(
+        summary=gettext_lazy("机构列表（某日状态）"),
+        description=gettext_lazy("各机构在查询日期（默认今天）的状态，按机构标识排序。"),
+    ),
 )
 class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     """Units addressed by key; the list gives each unit's state on ``as_of``."""
@@ -136,7 +146,10 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(
-        summary=_("一个机构（某日状态）"), parameters=[AS_OF], responses=UnitDetailSerializer
+        summary=gettext_lazy("一个机构（某日状态）"),
+        description=gettext_lazy("一个机构（按机构标识）在查询日期（默认今天）的登记状态。"),
+        parameters=[AS_OF],
+        responses=UnitDetailSerializer,
     )
     def retrieve(self, request, key=None, **kwargs):
         unit = self.get_unit()
@@ -144,7 +157,11 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
         record = selectors.unit_record(unit=unit, on=on)
         return Response(UnitDetailSerializer(record, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary=_("机构沿革：版本与事项"), responses=UnitHistorySerializer)
+    @extend_schema(
+        summary=gettext_lazy("机构沿革：版本与事项"),
+        description=gettext_lazy("机构的全部版本及其参与的改革事项。"),
+        responses=UnitHistorySerializer,
+    )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, key=None, **kwargs):
         unit = self.get_unit()
@@ -168,7 +185,10 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
         return Response(UnitHistorySerializer(data).data)
 
     @extend_schema(
-        summary=_("机构谱系：前身与后继"), parameters=[DEPTH], responses=LineageSerializer
+        summary=gettext_lazy("机构谱系：前身与后继"),
+        description=gettext_lazy("沿改革事项追溯的前身与后继机构，最多 depth 步。"),
+        parameters=[DEPTH],
+        responses=LineageSerializer,
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def lineage(self, request, key=None, **kwargs):
@@ -206,8 +226,16 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("改革决定列表")),
-    retrieve=extend_schema(summary=_("一个改革决定")),
+    list=extend_schema(
+        summary=gettext_lazy("改革决定列表"),
+        description=gettext_lazy(
+            "改革决定（文号、标题、发文日期、状态、附件），按发文日期从新到旧。"
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("一个改革决定"),
+        description=gettext_lazy("一个改革决定及其附件。"),
+    ),
 )
 class DecisionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (
@@ -222,8 +250,14 @@ class DecisionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("改革事项列表")),
-    retrieve=extend_schema(summary=_("一个改革事项")),
+    list=extend_schema(
+        summary=gettext_lazy("改革事项列表"),
+        description=gettext_lazy("改革事项及其来源和目标机构，按生效日期排序。"),
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("一个改革事项"),
+        description=gettext_lazy("一个改革事项（按事项标识）及其来源和目标机构。"),
+    ),
 )
 class EventViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (

@@ -93,3 +93,63 @@ def test_docs_page_uses_only_local_assets(client, db):
 
 def test_schema_validates_without_warnings(db):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def schema_texts(schema):
+    """The schema's texts for a reader: title, descriptions, summaries and tags, with where."""
+    texts = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"title", "description", "summary"} and isinstance(value, str):
+                    texts.append((f"{where}/{key}", value))
+                elif key == "tags" and isinstance(value, list):
+                    texts.extend((f"{where}/tags", tag) for tag in value if isinstance(tag, str))
+                else:
+                    walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    walk(schema, "")
+    return texts
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method} {path}", operation
+
+
+def test_schema_is_chinese_by_default_and_english_on_request(client, db, settings):
+    chinese = client.get("/api/schema/", {"format": "json"}).json()
+    assert CJK.search(chinese["info"]["title"])
+    assert CJK.search(chinese["info"]["description"])
+    for name, operation in operations(chinese):
+        for key in ("summary", "description"):
+            assert CJK.search(operation.get(key, "")), (name, key, operation.get(key))
+        assert operation["tags"] and all(CJK.search(tag) for tag in operation["tags"]), name
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/api/schema/", {"format": "json"})
+    assert english.headers["Content-Disposition"] == 'inline; filename="reform-registry-api.json"'
+    english = english.json()
+    assert english["info"]["title"] == "Reform registry API"
+    leftovers = [(where, text) for where, text in schema_texts(english) if CJK.search(text)]
+    assert not leftovers, leftovers[:10]
+    assert english["paths"]["/api/v1/units/"]["get"]["summary"] == "Units (state on a date)"
+    assert english["paths"]["/api/v1/units/"]["get"]["tags"] == ["Units"]
+    ids = {name: op["operationId"] for name, op in operations(english)}
+    assert ids == {name: op["operationId"] for name, op in operations(chinese)}
+
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    # drf-spectacular's ?lang= chooses too; the browser's Accept-Language alone does not
+    # (the site speaks Chinese unless the user chose English).
+    by_parameter = client.get("/api/schema/", {"format": "json", "lang": "en"}).json()
+    assert by_parameter["info"]["title"] == "Reform registry API"
+    browser = client.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert browser.json()["info"]["title"] == chinese["info"]["title"]
