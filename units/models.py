@@ -28,6 +28,7 @@ from .choices import (
     Rank,
     UnitKind,
 )
+from .rules import decision_number_key
 from .validators import division_code_validator, unit_key_validator, validate_credit_code
 
 
@@ -346,9 +347,14 @@ class UnitVersion(models.Model):
 
 
 class Decision(models.Model):
-    """A reform decision (决定/文件). Only approved decisions change the registry."""
+    """A reform decision (决定/文件). Only approved decisions change the registry.
+
+    ``number_key`` is the number in the form numbers are compared in
+    (``units.rules.decision_number_key``), kept with it on every save: two decisions whose
+    numbers differ only in their brackets, widths or spaces cannot both be stored."""
 
     number = models.CharField(_("文号"), max_length=100, unique=True)
+    number_key = models.CharField(_("文号（比较形式）"), max_length=200, editable=False)
     title = models.CharField(_("标题"), max_length=300)
     issuer = models.CharField(_("发文机关"), max_length=200, blank=True)
     issued_on = models.DateField(_("发文日期"))
@@ -413,10 +419,22 @@ class Decision(models.Model):
                 name="%(app_label)s_%(class)s_revoked_has_time",
                 violation_error_message=_("已撤回的决定必须有撤回时间。"),
             ),
+            models.UniqueConstraint(
+                fields=["number_key"],
+                name="%(app_label)s_%(class)s_number_key_unique",
+                violation_error_message=_("已有文号相同的决定（不计括号、全角半角和空格的差别）。"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.number_key = decision_number_key(self.number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "number_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("units:decision-detail", kwargs={"pk": self.pk})

@@ -7,12 +7,14 @@ call these rules so that each lives once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Container, Iterable
 from itertools import count
 from typing import Any
 
 from django.apps import apps
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .choices import Category, EventType, Funding, Rank, UnitKind, unknown_code_message
 
@@ -54,6 +56,72 @@ def credit_code_problem(code: str) -> str | None:
             "actual": code[17],
         }
     return None
+
+
+# The first two characters of a credit code that fit each kind of unit (DESIGN §2): registered
+# by the organization offices (registration authority 1) as a government body (type 1) or a
+# mass organisation (type 3, e.g. 总工会, 妇联) for a department, as a public institution (2).
+CREDIT_CODE_PREFIXES: dict[str, tuple[str, ...]] = {
+    UnitKind.DEPARTMENT: ("11", "13"),
+    UnitKind.INSTITUTION: ("12",),
+}
+# What the first character says when it is not 1 (GB 32100-2015, annex A), for the message.
+_OTHER_AUTHORITIES = {
+    "5": gettext_lazy("民政部门登记的社会组织"),
+    "9": gettext_lazy("市场监管（工商）部门登记的企业等"),
+}
+# What the second character says under the organization offices.
+_OFFICE_TYPES = {
+    "1": gettext_lazy("机关"),
+    "2": gettext_lazy("事业单位"),
+    "3": gettext_lazy("群众团体"),
+    "9": gettext_lazy("其他"),
+}
+
+
+def credit_code_kind_problem(code: str, kind: str) -> str | None:
+    """Return a sentence saying why a (valid) credit code does not fit a kind of unit, or None.
+
+    The registration authority (first character) must be the organization offices, and the
+    type (second character) that of the kind: ``CREDIT_CODE_PREFIXES``."""
+    prefixes = CREDIT_CODE_PREFIXES.get(kind)
+    if not prefixes or not code or code[:2] in prefixes:
+        return None
+    given = {
+        "code": code,
+        "kind": UnitKind(kind).label,
+        "prefixes": _("或").join(prefixes),
+    }
+    if code[0] != "1":
+        other = _OTHER_AUTHORITIES.get(code[0])
+        return _(
+            "统一社会信用代码 %(code)s 不是机构编制部门登记的代码：第1位（登记管理部门）是 "
+            "%(digit)s%(whose)s，而%(kind)s的代码应以 %(prefixes)s 开头。"
+        ) % {**given, "digit": code[0], "whose": f"（{other}）" if other else ""}
+    label = _OFFICE_TYPES.get(code[1])
+    return _(
+        "统一社会信用代码 %(code)s 的第2位（机构类别）是 %(digit)s%(what)s，不符合%(kind)s："
+        "%(kind)s的代码应以 %(prefixes)s 开头。"
+    ) % {**given, "digit": code[1], "what": f"（{label}）" if label else ""}
+
+
+# ---------------------------------------------------------------------------------------------
+# Document numbers (文号)
+# ---------------------------------------------------------------------------------------------
+
+# The brackets a document number puts its year in, as NFKC leaves them (full-width [] and ()
+# become half-width, small and vertical forms become 〔〕 and 【】): each is compared as 〔〕.
+_NUMBER_BRACKETS = str.maketrans(
+    {**dict.fromkeys("〔[【(〖〘", "〔"), **dict.fromkeys("〕]】)〗〙", "〕")}
+)
+
+
+def decision_number_key(number: str) -> str:
+    """The one form in which document numbers are compared (a decision's number is unique):
+    full- and half-width forms alike, the year's brackets (〔〕 [] 【】 () in any width) as 〔〕,
+    no spaces. ``包编发[2020]12号`` and ``包编发（2020） 12号`` are both ``包编发〔2020〕12号``."""
+    text = unicodedata.normalize("NFKC", number or "").translate(_NUMBER_BRACKETS)
+    return "".join(text.split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,12 +272,15 @@ def _missing(values: dict[str, Any], *, birth: bool) -> list[dict]:
     return []
 
 
-def clean_attributes(raw: dict[str, Any], *, birth: bool) -> tuple[dict[str, Any], list[dict]]:
+def clean_attributes(
+    raw: dict[str, Any], *, birth: bool, kind: str | None = None
+) -> tuple[dict[str, Any], list[dict]]:
     """Normalize attribute values as stored in JSON; return (values, problems).
 
     References stay symbolic: ``jurisdiction`` is a division code, ``parent`` a unit key
     (``None`` removes the supervising unit). ``birth`` requires the attributes every unit must
-    have when it starts.
+    have when it starts. ``kind``, the kind of the unit the values are for, when known: a
+    credit code must fit it (``credit_code_kind_problem``).
     """
     values: dict[str, Any] = {}
     problems: list[dict] = []
@@ -224,6 +295,8 @@ def clean_attributes(raw: dict[str, Any], *, birth: bool) -> tuple[dict[str, Any
             values[name] = cleaner(name, value)
         except _Refused as refused:
             problems.append({"column": name, "message": str(refused)})
+    if kind and (misfit := credit_code_kind_problem(values.get("credit_code") or "", kind)):
+        problems.append({"column": "credit_code", "message": misfit})
     return values, problems + _missing(values, birth=birth)
 
 

@@ -190,13 +190,14 @@ class RowChecks:
             self.context.required(sheet, row, ("decision",))
         self.refer(sheet, row, "decision", self.decisions, _("决定“%(number)s”不存在。"), "number")
 
-    def attributes(self, sheet: str, row: Row, *, birth: bool) -> None:
+    def attributes(self, sheet: str, row: Row, *, birth: bool, kind: str | None = None) -> None:
         """The attribute columns of a unit or an event (codes, booleans, numbers, credit code,
-        lengths; for a unit at birth, its name and jurisdiction) and their references."""
+        lengths; for a unit at birth, its name and jurisdiction; with ``kind``, a credit code
+        that fits it) and their references."""
         bad = {c for c in ("category", "rank", "funding") if not self.code(sheet, row, c)}
         cells = row.cells
         raw = {c: v for c in ATTRIBUTE_FIELDS if (v := cells.get(c, "")) != "" and c not in bad}
-        for problem in clean_attributes(raw, birth=birth)[1]:
+        for problem in clean_attributes(raw, birth=birth, kind=kind)[1]:
             self.error(sheet, row, problem.get("column"), problem["message"])
         self.refer(
             sheet, row, "jurisdiction", self.jurisdictions, _("行政区划“%(code)s”不存在。"), "code"
@@ -253,7 +254,7 @@ class RowChecks:
         self.context.required(name, row, ("key",))
         self.key(name, row, "key")
         self.code(name, row, "kind", required=True)
-        self.attributes(name, row, birth=True)
+        self.attributes(name, row, birth=True, kind=row.get("kind"))
         on = self.context.date(name, row, "established_on", required=False)
         by = row.get("established_by")
         if row.get("established_on") and on is None:

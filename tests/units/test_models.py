@@ -132,7 +132,12 @@ CASES = {
     "version internal bodies not negative": lambda b: version(b, internal_bodies=-1),
     "version jurisdiction required": lambda b: version(b, jurisdiction=None),
     # Decision
-    "decision number unique": lambda b: decision(b, number="包编发〔2020〕1号"),
+    # Written behind ``save`` (which keeps the number's compared form), so that only the
+    # number itself is the same.
+    "decision number unique": lambda b: Decision.objects.filter(pk=decision(b).pk).update(
+        number="包编发〔2020〕1号"
+    ),
+    "decision number key unique": lambda b: decision(b, number="包编发[2020] 1号"),
     "decision number not empty": lambda b: decision(b, number=""),
     "decision revision not negative": lambda b: decision(b, revision=-1),
     "decision status valid": lambda b: decision(b, status="pending", approved_at=timezone.now()),
@@ -210,6 +215,7 @@ NAMED = {
     "units_decision_approved_has_time": "approved decision has approval time",
     "units_decision_revoked_has_time": "revoked decision has revocation time",
     "units.Decision.number unique": "decision number unique",
+    "units_decision_number_key_unique": "decision number key unique",
     "units_event_type_valid": "event type valid",
     "units_event_key_not_empty": "event key not empty",
     "units.Event.key unique": "event key unique",

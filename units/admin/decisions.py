@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -457,6 +457,27 @@ class DecisionAdmin(ServiceFormAdmin):
                             file=data["file"],
                             user=user,
                         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        self._problem_links(request)
+        return response
+
+    def _problem_links(self, request) -> None:
+        """A refused save whose problem names a stored decision (a document number already
+        taken) links to that decision's page, above the form that shows the problem."""
+        for problem in getattr(request, "registry_problems", None) or []:
+            if problem.get("link"):
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} <a href="{}">{}</a>',
+                        gettext("文号与已有决定重复："),
+                        problem["link"],
+                        problem.get("decision") or problem["link"],
+                    ),
+                    messages.ERROR,
+                )
 
     def delete_model(self, request, obj):
         services.decision_delete(decision=obj, user=request.user)

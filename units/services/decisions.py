@@ -21,6 +21,7 @@ from core.errors import RegistryError
 from .. import audit, permissions
 from ..choices import DecisionStatus
 from ..models import Decision, DecisionAttachment, Unit
+from ..rules import decision_number_key
 
 
 def decision_snapshot(decision: Decision) -> dict[str, Any]:
@@ -65,6 +66,33 @@ def revision_bump(decision: Decision) -> None:
     decision.refresh_from_db(fields=["revision", "updated_at"])
 
 
+def number_refusal(number: str, *, user: Any = None, exclude: int | None = None) -> None:
+    """Refuse a document number that a stored decision (other than ``exclude``) already has,
+    compared in one form (``decision_number_key``: brackets, widths and spaces aside). The
+    message names that decision, with the address of its page, when the user may read it."""
+    same = Decision.objects.filter(number_key=decision_number_key(number))
+    existing = (same if exclude is None else same.exclude(pk=exclude)).first()
+    if existing is None:
+        return
+    if not Decision.objects.restrict(user).filter(pk=existing.pk).exists():
+        raise RegistryError(
+            _("文号“%(number)s”已存在：与已有决定 %(existing)s 相同（该决定不在您的管辖范围内）。")
+            % {"number": number, "existing": existing.number},
+            column="number",
+        )
+    link = existing.get_absolute_url()
+    raise RegistryError(
+        _(
+            "文号“%(number)s”已存在：与已有决定 %(existing)s《%(title)s》相同"
+            "（比较文号时不计括号〔〕[]【】()、全角半角和空格的差别），见 %(link)s"
+        )
+        % {"number": number, "existing": existing.number, "title": existing.title, "link": link},
+        column="number",
+        decision=existing.number,
+        link=link,
+    )
+
+
 def orphans_delete(units: Iterable[Unit]) -> None:
     """Delete the units that no event brings into being any more (created by a draft's event
     that was deleted or changed)."""
@@ -84,8 +112,7 @@ def decision_create(
         raise RegistryError(_("文号不能为空。"))
     if not (title or "").strip():
         raise RegistryError(_("标题不能为空。"))
-    if Decision.objects.filter(number=number).exists():
-        raise RegistryError(_("文号“%(number)s”已存在。") % {"number": number})
+    number_refusal(number, user=user)
     decision = Decision.objects.create(
         number=number,
         title=title.strip(),
@@ -115,8 +142,7 @@ def decision_update(
         number = (fields["number"] or "").strip()
         if not number:
             raise RegistryError(_("文号不能为空。"))
-        if Decision.objects.filter(number=number).exclude(pk=locked.pk).exists():
-            raise RegistryError(_("文号“%(number)s”已存在。") % {"number": number})
+        number_refusal(number, user=user, exclude=locked.pk)
         fields["number"] = number
     for name, value in fields.items():
         setattr(locked, name, value)

@@ -20,7 +20,7 @@ from core.bulk import chunked, copy_values, insert_with_ids
 from core.errors import RegistryError
 
 from .. import audit, permissions
-from ..choices import DecisionStatus, ParticipantRole
+from ..choices import DecisionStatus, EventType, ParticipantRole
 from ..models import Decision, Event, EventParticipant, Unit
 from ..rules import (
     UNIT_KINDS,
@@ -79,10 +79,13 @@ class _EventChecks:
     def __init__(self, rows: Sequence[EventInput], *, created_before: Iterable[str] = ()):
         wanted = {k for r in rows for k in (*r.sources, *r.targets)}
         self.units: dict[str, int] = {}  # unit key -> id
+        self.kinds: dict[str, str] = {n.key: n.kind for r in rows for n in r.new_units}
         for batch in chunked(sorted(wanted)):
-            self.units.update(
-                Unit.objects.filter(key__in=batch).order_by().values_list("key", "id")
-            )
+            for unit_key, unit_id, kind in (
+                Unit.objects.filter(key__in=batch).order_by().values_list("key", "id", "kind")
+            ):
+                self.units[unit_key] = unit_id
+                self.kinds.setdefault(unit_key, kind)
         new_keys = {n.key for r in rows for n in r.new_units}
         self.created_here = new_keys  # later events of the same call may refer to these units
         self.taken_units = _stored_keys(Unit, new_keys) - set(created_before)
@@ -167,10 +170,21 @@ class _EventChecks:
                 attributes=row.attributes or {},
             )
         )
-        values, wrong = clean_attributes(row.attributes or {}, birth=False)
+        values, wrong = clean_attributes(
+            row.attributes or {}, birth=False, kind=self.kind_changed(row)
+        )
         for p in wrong:
             self.bad(key, p["message"], column=p["column"])
         return row, values, [self.new_unit(key, new) for new in row.new_units]
+
+    def kind_changed(self, row: EventInput) -> str | None:
+        """The kind of the unit whose attributes an event sets (the source of a change, the
+        target of an absorb), when there is one such unit and it is known."""
+        if row.type not in (EventType.CHANGE, EventType.ABSORB):
+            return None
+        keys = row.sources if row.type == EventType.CHANGE else row.targets
+        kinds = {self.kinds[k] for k in keys if k in self.kinds}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def new_unit(self, event: str, new: NewUnit) -> dict[str, Any]:
         """Check a unit an event creates; return its cleaned state at birth."""
@@ -195,7 +209,7 @@ class _EventChecks:
                 column="kind",
                 **where,
             )
-        values, wrong = clean_attributes(new.attributes or {}, birth=True)
+        values, wrong = clean_attributes(new.attributes or {}, birth=True, kind=new.kind)
         for p in wrong:
             self.bad(event, prefix + p["message"], column=p["column"], **where)
         return values

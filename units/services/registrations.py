@@ -73,7 +73,7 @@ def _registration_problems(
                     "message": _("未知的机构类别“%(kind)s”。") % {"kind": row.kind},
                 }
             )
-        values, bad = clean_attributes(row.attributes, birth=True)
+        values, bad = clean_attributes(row.attributes, birth=True, kind=row.kind)
         problems.extend({**where, **p, "message": f"{row.key}: {p['message']}"} for p in bad)
         cleaned.append((row, values))
     existing: set[str] = set()

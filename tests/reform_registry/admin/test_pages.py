@@ -136,7 +136,7 @@ def world_date():
 def _valid_code() -> str:
     from units.rules import credit_code_check_character
 
-    first = "91150200MA0N00000"
+    first = "12150200MA0N00000"
     return first + credit_code_check_character(first)
 
 

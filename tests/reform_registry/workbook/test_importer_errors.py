@@ -254,3 +254,69 @@ def test_bad_account_and_unknown_codes_in_staffing_sheets(wb, run_import):
     assert ("headcounts", 5, "unit", "ghost") in found
     assert any("staff" in e["message"] for e in report.errors)
     assert any("gift" in e["message"] for e in report.errors)
+
+
+def test_a_number_that_differs_from_a_stored_one_only_in_brackets_is_refused(wb, run_import):
+    from units.models import AuditEntry
+
+    assert run_import(wb.base()).errors == []
+    stored = Decision.objects.get(number="包编发〔2020〕12号")
+    texts = {
+        "decisions": wb.sheet(
+            "number,title,issuer,issued_on,status",
+            "包编发[2020]12号,市直事业单位改革方案,包头市委编委,2020-12-20,draft",
+        )
+    }
+    decisions, audit = Decision.objects.count(), AuditEntry.objects.count()
+    report = run_import(texts)
+    assert errors_of(report) == [("decisions", 2, "number", "包编发[2020]12号")]
+    message = report.errors[0]["message"]
+    assert "包编发〔2020〕12号" in message and "《市直事业单位改革方案》" in message
+    assert stored.get_absolute_url() in message
+    assert (Decision.objects.count(), AuditEntry.objects.count()) == (decisions, audit)
+
+
+def test_two_rows_whose_numbers_differ_only_in_brackets_are_refused(wb, run_import):
+    texts = add_lines(wb.base(), "decisions", "包编发（2021） 1号,另一个决定,,2021-01-10,draft")
+    report = run_import(texts)
+    assert errors_of(report) == [("decisions", 4, "number", "包编发（2021） 1号")]
+    assert "包编发〔2021〕1号" in report.errors[0]["message"]
+    assert_nothing_written()
+
+
+def test_an_enterprise_code_for_an_institution_is_refused(wb, run_import):
+    texts = replace_line(
+        wb.base(),
+        "units",
+        "fc,",
+        "fc,institution,包头市房产服务中心,,91350100M000100Y43,150200,zjj,public_welfare_1,division,full,,false,false,false,,3,2019-01-01,",
+    )
+    report = run_import(texts)
+    assert errors_of(report) == [("units", 5, "credit_code", "fc")]
+    message = report.errors[0]["message"]
+    assert "91350100M000100Y43" in message and "应以 12 开头" in message
+    assert_nothing_written()
+
+
+def test_a_change_to_a_code_of_another_kind_is_refused(wb, run_import):
+    texts = replace_line(
+        wb.base(),
+        "events",
+        "ev-rename",
+        "ev-rename,包编发〔2020〕12号,change,2021-02-01,fc,,,,11150200MB0000001R,,,,,,,,,,,",
+    )
+    report = run_import(texts)
+    assert [(e["sheet"], e["row"], e["column"]) for e in report.errors] == [
+        ("events", 2, "credit_code")
+    ]
+    assert "事业单位的代码应以 12 开头" in report.errors[0]["message"]
+    assert_nothing_written()
+
+
+def test_a_headcount_dated_after_today_is_refused(wb, run_import):
+    texts = add_lines(wb.base(), "headcounts", "fc,institution,2030-01-01,201")
+    report = run_import(texts)
+    assert errors_of(report) == [("headcounts", 4, None, "fc")]
+    message = report.errors[0]["message"]
+    assert "2030-01-01" in message and "晚于今天" in message
+    assert_nothing_written()

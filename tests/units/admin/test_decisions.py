@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.fixtures.city_admin import management, merge_post
+from units import services
 from units.models import AuditEntry, Decision, DecisionAttachment, Event, Unit, UnitVersion
 
+D = dt.date
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -372,3 +374,82 @@ def test_editing_keeps_what_the_page_cannot_show(world, login):
     assert split.note == "补充说明" and change.note == "补充说明"
     assert split.participants.filter(creates=True).count() == 4
     assert change.attributes == {"parent": None, "sector": "住房"}
+
+
+def _written() -> tuple[int, int, int, int]:
+    return (
+        Decision.objects.count(),
+        Event.objects.count(),
+        Unit.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_a_number_that_differs_only_in_brackets_is_refused_with_a_link(world, login):
+    stored = world.merge_draft(number="包编发〔2020〕12号")
+    client = login(world.users["clerk"])
+    before = _written()
+    data = merge_post(world, number="包编发[2020]12号", key="merge-2", new_key="city-ab2")
+    response = client.post(reverse("admin:units_decision_add"), data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "包编发[2020]12号" in body and "已存在" in body
+    assert f"《{stored.title}》" in body
+    assert f'<a href="{stored.get_absolute_url()}">{stored.number}</a>' in body
+    assert _written() == before
+
+
+def test_editing_a_number_into_a_stored_one_is_refused_with_a_link(world, login):
+    stored = world.merge_draft(number="包编发〔2020〕12号")
+    other = services.decision_create(
+        number="包编发〔2020〕13号", title="另一决定", issued_on=D(2020, 1, 1)
+    )
+    client = login(world.users["clerk"])
+    before = _written()
+    response = client.post(
+        reverse("admin:units_decision_change", args=[other.pk]),
+        {
+            "number": "包编发【2020】12号",
+            "title": other.title,
+            "issuer": "",
+            "issued_on": "2020-01-01",
+            "revision": str(other.revision),
+            **management("events", 0),
+            **management("attachments", 0),
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'<a href="{stored.get_absolute_url()}">{stored.number}</a>' in body
+    assert _written() == before
+    assert Decision.objects.get(pk=other.pk).number == "包编发〔2020〕13号"
+
+
+def test_an_enterprise_code_for_a_new_institution_is_refused_at_its_field(world, login):
+    client = login(world.users["clerk"])
+    before = _written()
+    data = merge_post(world)
+    data["events-0-new1_credit_code"] = "91350100M000100Y43"
+    response = client.post(reverse("admin:units_decision_add"), data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "91350100M000100Y43" in body and "事业单位的代码应以 12 开头" in body
+    assert _written() == before
+
+
+def test_registering_an_institution_with_an_enterprise_code_is_refused(world, login):
+    client = login(world.users["admin"])
+    before = _written()
+    response = client.post(
+        reverse("admin:units_institution_add"),
+        {
+            "key": "city-new",
+            "established_on": "2016-01-01",
+            "name": "包头市新单位",
+            "jurisdiction": "150200",
+            "credit_code": "91350100M000100Y43",
+        },
+    )
+    assert response.status_code == 200
+    assert "事业单位的代码应以 12 开头" in response.content.decode()
+    assert _written() == before

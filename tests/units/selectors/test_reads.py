@@ -10,7 +10,7 @@ from units.models import Jurisdiction, Unit
 from units.selectors.units import unit_list
 
 D = dt.date
-CODE = "91350100M000100Y43"
+CODE = "12350100M000100Y48"
 
 
 @pytest.fixture

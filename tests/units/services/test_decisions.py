@@ -237,3 +237,154 @@ def test_an_empty_draft_can_be_approved(reg):
     decision = reg.draft()
     services.decision_approve(decision=decision)
     assert decision.status == "approved" and decision.approved_at is not None
+
+
+# -- document numbers compared in one form -----------------------------------------------------
+
+STORED = "包编发〔2020〕12号"
+VARIANTS = ["包编发[2020]12号", "包编发【2020】12号", "包编发（2020）12号", "包编发 〔2020〕 12号"]
+
+
+def _assert_names_the_stored(refused, stored):
+    message = refused.value.message
+    assert stored.number in message and f"《{stored.title}》" in message
+    assert stored.get_absolute_url() in message
+    assert f"/decisions/{stored.pk}/" in message
+    problem = refused.value.problems[0]
+    assert problem["link"] == stored.get_absolute_url() and problem["column"] == "number"
+    assert problem["decision"] == stored.number
+
+
+@pytest.mark.parametrize("number", VARIANTS)
+def test_a_number_that_differs_only_in_brackets_or_spaces_is_refused(reg, number):
+    stored = reg.draft(number=STORED)
+    before = reg.snapshot()
+    with pytest.raises(RegistryError, match="已存在") as refused:
+        services.decision_create(number=number, title="t", issued_on=D(2020, 1, 1))
+    _assert_names_the_stored(refused, stored)
+    assert reg.snapshot() == before
+
+
+def test_an_edit_to_a_number_of_the_same_form_is_refused(reg):
+    stored = reg.draft(number=STORED)
+    other = reg.draft(number="包编发〔2020〕13号")
+    before = reg.snapshot()
+    with pytest.raises(RegistryError, match="已存在") as refused:
+        services.decision_update(decision=other, number="包编发[2020]12号")
+    _assert_names_the_stored(refused, stored)
+    assert reg.snapshot() == before
+    assert Decision.objects.get(pk=other.pk).number == "包编发〔2020〕13号"
+
+
+def test_a_draft_may_rewrite_its_own_number_in_another_form(reg):
+    decision = reg.draft(number="包编发[2020]12号")
+    services.decision_update(decision=decision, number=STORED)
+    stored = Decision.objects.get(pk=decision.pk)
+    assert (stored.number, stored.number_key) == (STORED, STORED)
+
+
+def test_the_compared_form_is_kept_with_the_number(reg):
+    decision = reg.draft(number="包编发（2020）７号")
+    assert Decision.objects.get(pk=decision.pk).number_key == "包编发〔2020〕7号"
+    services.decision_update(decision=decision, number="包编发[2021]8号")
+    assert Decision.objects.get(pk=decision.pk).number_key == "包编发〔2021〕8号"
+
+
+def test_a_decision_the_user_may_not_read_is_named_by_its_number_only(reg):
+    from django.contrib.auth.models import Permission, User
+
+    from units import permissions
+
+    reg.register("u", jurisdiction="150200")
+    stored = reg.draft(reg.event("e", "abolish", D(2020, 1, 1), sources=["u"]), number=STORED)
+    clerk = User.objects.create_user("county-clerk")
+    clerk.user_permissions.add(Permission.objects.get(codename="add_decision"))
+    permissions.scope_grant(user=clerk, jurisdiction=reg.county)
+    before = reg.snapshot()
+    with pytest.raises(RegistryError, match="已存在") as refused:
+        services.decision_create(
+            number="包编发[2020]12号", title="t", issued_on=D(2020, 1, 1), user=clerk
+        )
+    assert stored.number in refused.value.message
+    assert stored.title not in refused.value.message
+    assert "link" not in refused.value.problems[0]
+    assert reg.snapshot() == before
+
+
+# -- a credit code must fit the kind of unit ---------------------------------------------------
+
+ENTERPRISE = "91350100M000100Y43"
+INSTITUTION = "12350100M000100Y48"
+
+
+def test_registering_an_institution_with_an_enterprise_code_is_refused(reg):
+    before = reg.snapshot()
+    with pytest.raises(RegistryError) as refused:
+        reg.register("u", credit_code=ENTERPRISE)
+    problem = refused.value.problems[0]
+    assert problem["column"] == "credit_code" and problem["unit"] == "u"
+    assert "登记管理部门" in problem["message"] and "应以 12 开头" in problem["message"]
+    assert reg.snapshot() == before
+    reg.register("u", credit_code=INSTITUTION)
+    with pytest.raises(RegistryError) as refused:
+        reg.department("d", credit_code=INSTITUTION)
+    assert "应以 11或13 开头" in refused.value.problems[0]["message"]
+    assert not Unit.objects.filter(key="d").exists()
+
+
+def test_a_unit_created_by_an_event_must_have_a_code_of_its_kind(reg):
+    decision = reg.draft()
+    before = reg.snapshot()
+    with pytest.raises(RegistryError) as refused:
+        services.event_create(
+            decision=decision,
+            key="e",
+            type="establish",
+            effective_on=D(2020, 1, 1),
+            new_units=[reg.new("n", credit_code=ENTERPRISE)],
+        )
+    problem = refused.value.problems[0]
+    assert (problem["event"], problem["unit"], problem["column"]) == ("e", "n", "credit_code")
+    assert "应以 12 开头" in problem["message"]
+    assert reg.snapshot() == before
+    assert not Unit.objects.filter(key="n").exists()
+
+
+@pytest.mark.parametrize(
+    ("type_", "sources", "targets", "changed"),
+    [("change", ["u"], [], "u"), ("absorb", ["v"], ["u"], "u")],
+)
+def test_a_code_set_by_an_event_must_fit_the_unit_it_sets(reg, type_, sources, targets, changed):
+    reg.register("u")
+    reg.register("v")
+    decision = reg.draft()
+    before = reg.snapshot()
+    with pytest.raises(RegistryError) as refused:
+        services.event_create(
+            decision=decision,
+            key="e",
+            type=type_,
+            effective_on=D(2020, 1, 1),
+            sources=sources,
+            targets=targets,
+            attributes={"credit_code": ENTERPRISE},
+        )
+    assert refused.value.problems[0]["column"] == "credit_code"
+    assert "应以 12 开头" in refused.value.message
+    assert reg.snapshot() == before
+
+
+def test_an_event_edit_is_checked_against_the_kind_too(reg):
+    reg.register("u")
+    decision = reg.draft(
+        reg.event("e", "change", D(2020, 1, 1), sources=["u"], attributes={"name": "新名"})
+    )
+    before = reg.snapshot()
+    with pytest.raises(RegistryError, match="应以 12 开头"):
+        services.event_update(
+            event=Event.objects.get(key="e"), attributes={"credit_code": ENTERPRISE}
+        )
+    assert reg.snapshot() == before
+    services.event_update(event=Event.objects.get(key="e"), attributes={"credit_code": INSTITUTION})
+    services.decision_approve(decision=decision)
+    assert reg.version_on("u", D(2020, 1, 1)).credit_code == INSTITUTION

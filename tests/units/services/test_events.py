@@ -589,7 +589,7 @@ def test_credit_code_set_by_a_change_is_checked(reg):
             type="change",
             effective_on=D(2020, 1, 1),
             sources=["u"],
-            attributes={"credit_code": "91350100M000100Y44"},
+            attributes={"credit_code": "12350100M000100Y44"},
         )
     assert "校验位" in str(info.value.problems) and "e-cc" in str(info.value.problems)
     services.event_create(
@@ -598,10 +598,10 @@ def test_credit_code_set_by_a_change_is_checked(reg):
         type="change",
         effective_on=D(2020, 1, 1),
         sources=["u"],
-        attributes={"credit_code": "91350100M000100Y43"},
+        attributes={"credit_code": "12350100M000100Y48"},
     )
     services.decision_approve(decision=decision)
-    assert reg.version_on("u", D(2020, 1, 1)).credit_code == "91350100M000100Y43"
+    assert reg.version_on("u", D(2020, 1, 1)).credit_code == "12350100M000100Y48"
 
 
 def test_unknown_attribute_and_bad_values_are_refused(reg):
