@@ -13,6 +13,7 @@ from core.restrict import visible
 from units.models import Decision
 
 from .. import reports
+from ..reports.reform import latest_reform_period
 from .base import Params, event_row, official_required, render_page, report_jurisdictions
 
 CHANGES_PAGE_SIZE = 25  # decisions per page
@@ -20,19 +21,30 @@ CHANGES_PAGE_SIZE = 25  # decisions per page
 
 @official_required
 def changes(request: HttpRequest) -> HttpResponse:
-    """What was established, ended or changed between two dates, grouped by decision."""
+    """What was established, ended or changed between two dates, grouped by decision; by
+    default over the latest reform (``latest_reform_period``, the reform dashboard's default),
+    up to the date given as ``to`` (or ``as_of``) when only that is given."""
     params = Params(request)
+    jurisdictions = report_jurisdictions(request)
+    code = params.choice("jurisdiction", [j.code for j in jurisdictions], label=_("行政区划"))
+    jurisdiction = next((j for j in jurisdictions if j.code == code), None)
     end = params.date("to", params.as_of, label=_("截止日期"))
-    start = params.date("from", end - dt.timedelta(days=365), label=_("起始日期"))
+    end_given = "to" in request.GET or params.as_of_given
+    latest = None
+    if "from" not in request.GET:
+        latest = latest_reform_period(
+            jurisdiction=jurisdiction, up_to=end if end_given else None, user=request.user
+        )
+        if latest is not None and not end_given:
+            end = latest.after
+    fallback = latest.before if latest is not None else end - dt.timedelta(days=365)
+    start = params.date("from", fallback, label=_("起始日期"))
     if start > end:
         params.problems.append(
             _("起始日期 %(start)s 晚于截止日期 %(end)s，已交换两者。")
             % {"start": start.isoformat(), "end": end.isoformat()}
         )
         start, end = end, start
-    jurisdictions = report_jurisdictions(request)
-    code = params.choice("jurisdiction", [j.code for j in jurisdictions], label=_("行政区划"))
-    jurisdiction = next((j for j in jurisdictions if j.code == code), None)
     report = reports.changes_report(
         start=start, end=end, jurisdiction=jurisdiction, user=request.user
     )
@@ -46,6 +58,7 @@ def changes(request: HttpRequest) -> HttpResponse:
     for group in groups:
         group["pk"] = pks.get(group["number"])
     context = {
+        "range_page": True,
         "start": start,
         "end": end,
         "jurisdictions": jurisdictions,

@@ -212,18 +212,20 @@ def step_chart(
     on: dt.date,
     *,
     today: dt.date,
+    known_from: dt.date | None = None,
     width: int = 720,
     height: int = 220,
 ) -> dict[str, Any] | None:
     """A step chart of counts over time (a department's institutions), marking ``on``; the
-    axis reaches ``today``."""
+    axis reaches ``today``. The line starts on ``known_from``, the first date the registry
+    knows (before it the registry says nothing, which is not zero), or on the first step."""
     if not steps:
         return None
     left, right, top, bottom = 44, 16, 16, 30
-    lo = min(steps[0][0], on)
+    first = min(known_from, steps[0][0]) if known_from is not None else steps[0][0]
+    lo = min(first, on)
     hi = max(steps[-1][0], on, today)
-    pad = max(30, (hi - lo).days // 20)
-    lo, hi = lo - dt.timedelta(days=pad), hi + dt.timedelta(days=pad)
+    hi += dt.timedelta(days=max(30, (hi - lo).days // 20))
     total = max(1, (hi - lo).days)
     top_value = max(1, max(n for _d, n in steps))
     inner_w, inner_h = width - left - right, height - top - bottom
@@ -234,15 +236,16 @@ def step_chart(
     def y(n: int) -> float:
         return round(top + inner_h * (1 - n / top_value), 1)
 
-    points = [(x(lo), y(0))]
+    def count_on(day: dt.date) -> int:
+        return next((n for d, n in reversed(steps) if d <= day), 0)
+
+    points = [(x(first), y(count_on(first)))]
     for day, n in steps:
-        points.append((x(day), points[-1][1]))
-        points.append((x(day), y(n)))
+        if day > first:
+            points.append((x(day), points[-1][1]))
+            points.append((x(day), y(n)))
     points.append((x(hi), points[-1][1]))
-    value_on = 0
-    for day, n in steps:
-        if day <= on:
-            value_on = n
+    value_on = count_on(on) if on >= first else None
     grid = sorted({0, top_value, (top_value + 1) // 2})
     years = hi.year - lo.year
     step = next((s for s in (1, 2, 5, 10, 20, 50) if years / s <= 8), 100)
@@ -255,8 +258,9 @@ def step_chart(
         "width": width,
         "height": height,
         "path": "M" + " L".join(f"{px},{py}" for px, py in points),
+        "known_from": first,
         "marker_x": x(on),
-        "marker_y": y(value_on),
+        "marker_y": y(value_on) if value_on is not None else None,
         "value_on": value_on,
         "grid": [{"y": y(n), "label": n} for n in grid],
         "ticks": ticks,
@@ -303,10 +307,10 @@ def department_bars(
     *,
     width: float = 900,
     label_width: float = 220,
-    bar_height: float = 9,
+    bar_height: float = 7,
 ) -> BarChart:
     """Horizontal paired bars (before above after) per department: (key, name, before, after)."""
-    top, gap, right = 24.0, 8.0, 40.0
+    top, gap, right = 24.0, 4.0, 40.0
     row_height = bar_height * 2 + 2 + gap
     chart = BarChart(
         width=width,

@@ -31,6 +31,8 @@ def department_detail(request: HttpRequest, key: str) -> HttpResponse:
         if rules.is_counted_institution(v.kind, v.category, v.pending_wind_down)
     ]
     steps = selectors.department_institution_counts(department=department)
+    # The first date the registry knows of the department: its chart starts there.
+    span = selectors.unit_spans([department.pk]).get(department.pk)
     context = {
         "department": department,
         "state": state,
@@ -38,6 +40,11 @@ def department_detail(request: HttpRequest, key: str) -> HttpResponse:
         "institutions": institutions,
         "counted": len(counted),
         "pending": len(institutions) - len(counted),
-        "chart": charts.step_chart(steps, params.as_of, today=selectors.today()),
+        "chart": charts.step_chart(
+            steps,
+            params.as_of,
+            today=selectors.today(),
+            known_from=span.start if span else None,
+        ),
     }
     return render_page(request, "units/department_detail.html", context, params)

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from core.errors import RegistryError
 from staffing.choices import TransferReason
+from units import selectors
 
 from .. import reports
+from ..reports.reform import latest_reform_period
 from . import charts
 from .base import (
     Params,
@@ -26,23 +28,17 @@ from .base import (
 )
 
 DEMO_JURISDICTION = "150200"
-DEMO_BEFORE = dt.date(2020, 1, 1)
-DEMO_AFTER = dt.date(2021, 3, 31)
 
 
 @official_required
 def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
-    """The figures of a reform between two dates (DESIGN §4), as the article quotes them."""
+    """The figures of a reform between two dates (DESIGN §4), as the article quotes them; by
+    default those of the latest reform of the jurisdiction (``latest_reform_period``)."""
     params = Params(request)
     jurisdictions = report_jurisdictions(request)
     codes = [j.code for j in jurisdictions]
     default = DEMO_JURISDICTION if DEMO_JURISDICTION in codes else (codes[0] if codes else "")
     code = params.choice("jurisdiction", codes, label=_("行政区划"), default=default)
-    before = params.date("before", DEMO_BEFORE, label=_("基准日期"))
-    after = params.date("after", DEMO_AFTER, label=_("改革后日期"))
-    period = reports.reform_period_problem(before=before, after=after)
-    if period:
-        params.problems.append(period)
     options = {
         "subdivisions": params.boolean("subdivisions"),
         "exclude_pending": request.GET.get("exclude_pending", "true").lower()
@@ -50,6 +46,21 @@ def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
         "include_drafts": params.boolean("include_drafts"),
     }
     jurisdiction = next((j for j in jurisdictions if j.code == code), None)
+    latest = (
+        latest_reform_period(
+            jurisdiction=jurisdiction, subdivisions=options["subdivisions"], user=request.user
+        )
+        if jurisdiction is not None and not ("before" in request.GET and "after" in request.GET)
+        else None
+    )
+    today = selectors.today()  # without any reform: the year up to today
+    before = params.date(
+        "before", latest.before if latest else today - dt.timedelta(days=365), label=_("基准日期")
+    )
+    after = params.date("after", latest.after if latest else today, label=_("改革后日期"))
+    period = reports.reform_period_problem(before=before, after=after)
+    if period:
+        params.problems.append(period)
     summary = None
     if jurisdiction is not None and not period:
         try:
@@ -66,6 +77,7 @@ def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
     if summary is not None and download in ("csv", "xlsx"):
         return summary_download(summary, download)
     context = {
+        "range_page": True,
         "jurisdictions": jurisdictions,
         "jurisdiction": code,
         "before": before,
@@ -73,6 +85,7 @@ def reform_dashboard(request: HttpRequest) -> HttpResponseBase:
         "options": options,
         "summary": summary,
         "figures": summary_figures(summary) if summary else [],
+        "denominators": denominators_note(summary) if summary else "",
         "chart": department_chart(summary) if summary else None,
         "reasons": reason_rows(summary) if summary else [],
         "headroom": (
@@ -127,14 +140,18 @@ def summary_figures(summary: reports.ReformSummary) -> list[dict[str, Any]]:
             "id": "average",
             "label": _("平均每个部门所属事业单位"),
             "value": f"{s.avg_per_department_before or '—'} → {s.avg_per_department_after or '—'}",
-            "detail": _("按基准日有所属事业单位的 %(n)d 个部门计") % {"n": s.departments_baseline},
+            "detail": _("分母：%(date)s 有所属事业单位的 %(n)d 个部门（改革前后同一分母）")
+            % {"date": s.before.isoformat(), "n": s.departments_baseline},
         },
         {
             "id": "at-most-3",
             "label": _("所属事业单位不超过3个的部门"),
             "value": f"{s.involved_at_most_3} / {s.involved_departments}",
-            "detail": _("占涉改部门的 %(share)s（约 %(rounded)s）")
+            "detail": _(
+                "分母：%(n)d 个涉改部门（所属事业单位在期间涉及改革事项），占 %(share)s（约 %(rounded)s）"
+            )
             % {
+                "n": s.involved_departments,
                 "share": charts.percent(s.share_at_most_3),
                 "rounded": charts.percent_rounded(s.share_at_most_3),
             },
@@ -157,6 +174,20 @@ def summary_figures(summary: reports.ReformSummary) -> list[dict[str, Any]]:
             ),
         },
     ]
+
+
+def denominators_note(summary: reports.ReformSummary) -> str:
+    """Why the figures count departments twice, and what each count is."""
+    return _(
+        "两个部门数的口径不同：平均数的分母是 %(before)s 有所属事业单位的全部 %(baseline)d 个部门；"
+        "“不超过3个”的分母是 %(involved)d 个涉改部门，即在 %(before)s 或 %(after)s "
+        "主管的事业单位中，有单位参与了 %(before)s 之后至 %(after)s 生效的已批准改革事项的部门。"
+    ) % {
+        "before": summary.before.isoformat(),
+        "after": summary.after.isoformat(),
+        "baseline": summary.departments_baseline,
+        "involved": summary.involved_departments,
+    }
 
 
 def summary_table(summary: reports.ReformSummary) -> tuple[list[list[Any]], list[list[Any]]]:

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from core.restrict import get_visible_or_404, visible
 from units import selectors
-from units.choices import Category, EventType, Funding, Rank, UnitKind
+from units.choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
 from units.filtersets import UNIT_STATUS_CHOICES, UnitFilterSet
 from units.models import Jurisdiction, Unit, UnitVersion
+from units.selectors.history import unit_creation
 from units.selectors.units import unit_list as list_units
 
 from . import charts
@@ -228,6 +229,23 @@ def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
             notice = _("该机构已于 %(end)s 终止，下面显示其最后的状态。") % {
                 "end": last.valid_to.isoformat() if last.valid_to else ""
             }
+    planned_name = ""
+    if not history.versions:  # created by a draft, or by a decision since revoked
+        creation = unit_creation(unit=unit)
+        if creation is not None:
+            planned_name = str(creation.attributes.get("name") or "")
+            decision = creation.event.decision
+            messages = {
+                DecisionStatus.REVOKED: _("设立该机构的决定 %(number)s 已撤回，该机构没有生效。"),
+                DecisionStatus.DRAFT: _(
+                    "该机构由尚未批准的决定 %(number)s 拟设立（拟于 %(date)s 生效），尚未生效。"
+                ),
+            }
+            if decision.status in messages:
+                notice = messages[DecisionStatus(decision.status)] % {
+                    "number": decision.number,
+                    "date": creation.event.effective_on.isoformat(),
+                }
     if shown is not None:
         name_parents([shown], params.as_of if state else shown.valid_from)
     timeline = []
@@ -247,6 +265,7 @@ def unit_detail(request: HttpRequest, key: str) -> HttpResponse:
     query = as_of_query(params)
     context = {
         "unit": unit,
+        "name": shown.name if shown is not None else planned_name or unit.key,
         "state": shown,
         "shown_on": shown_on,
         "active": state is not None,

@@ -59,18 +59,13 @@ def changes_report(
     """What was established, ended or changed on a date in [start, end], with the approved
     events that did it, of the units the user reads (an event names only those). Four
     queries whatever the number of units."""
-    events_qs = Event.objects.restrict(user).filter(
-        decision__status=DecisionStatus.APPROVED,
-        effective_on__gte=start,
-        effective_on__lte=end,
-    )
+    events_qs = approved_events(
+        jurisdiction=jurisdiction, subdivisions=subdivisions, user=user
+    ).filter(effective_on__gte=start, effective_on__lte=end)
     versions = UnitVersion.objects.restrict(user)
     if jurisdiction is not None:
         ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
         versions = versions.filter(jurisdiction_id__in=ids)
-        events_qs = events_qs.filter(
-            participants__unit__versions__jurisdiction_id__in=ids
-        ).distinct()
     established, changed = _opened(versions, start=start, end=end)
     return ChangesReport(
         jurisdiction=jurisdiction.code if jurisdiction else None,
@@ -81,6 +76,18 @@ def changes_report(
         changed=changed,
         events=_events(events_qs, user=user),
     )
+
+
+def approved_events(
+    *, jurisdiction: Jurisdiction | None = None, subdivisions: bool = True, user: Any = None
+) -> QuerySet[Event]:
+    """The approved events the user reads; with a jurisdiction, those of which a unit has (or
+    had) a version there (with ``subdivisions``, or below)."""
+    events = Event.objects.restrict(user).filter(decision__status=DecisionStatus.APPROVED)
+    if jurisdiction is None:
+        return events
+    ids = selectors.jurisdiction_ids(jurisdiction, subdivisions=subdivisions)
+    return events.filter(participants__unit__versions__jurisdiction_id__in=ids).distinct()
 
 
 def _row(version: UnitVersion, event: Event, on: dt.date) -> ChangedUnit:

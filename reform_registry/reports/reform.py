@@ -4,8 +4,10 @@ approved (computed in memory: nothing is written and no row is locked)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,6 +23,7 @@ from units.choices import Category, DecisionStatus, UnitKind
 from units.models import EventParticipant, InstitutionCap, Jurisdiction, Unit, UnitVersion
 from units.services.derivation import DerivedVersion, approved_filter
 
+from .changes import approved_events
 from .common import TWO, department_names, latest_names, ratio
 from .drafts import DraftRegistry, draft_pool_inflow_rows, draft_registry, drafts_for_preview
 
@@ -71,6 +74,58 @@ def reform_period_problem(*, before: dt.date, after: dt.date) -> str | None:
         "before": before.isoformat(),
         "after": after.isoformat(),
     }
+
+
+# Approved events further apart than this belong to different reforms.
+REFORM_GAP = dt.timedelta(days=183)
+
+
+@dataclass(frozen=True)
+class ReformPeriod:
+    """A reform as the office reports it: the baseline ``before`` its first event and the
+    date ``after`` its last, with the effective dates of both events."""
+
+    before: dt.date
+    after: dt.date
+    first_event_on: dt.date
+    last_event_on: dt.date
+
+
+def reform_period(dates: Iterable[dt.date]) -> ReformPeriod | None:
+    """The latest reform among effective dates of events: the latest run of dates each within
+    ``REFORM_GAP`` of the next. Its baseline is the first of January of the year of its first
+    event (the day before that event when it falls on the first of January), its date after
+    the end of the quarter of its last event, as the office's statistics are reported."""
+    ordered = sorted(set(dates), reverse=True)
+    if not ordered:
+        return None
+    first = last = ordered[0]
+    for day in ordered[1:]:
+        if first - day > REFORM_GAP:
+            break
+        first = day
+    before = dt.date(first.year, 1, 1)
+    if before >= first:
+        before = first - dt.timedelta(days=1)
+    month = (last.month - 1) // 3 * 3 + 3
+    after = dt.date(last.year, month, calendar.monthrange(last.year, month)[1])
+    return ReformPeriod(before=before, after=after, first_event_on=first, last_event_on=last)
+
+
+def latest_reform_period(
+    *,
+    jurisdiction: Jurisdiction | None = None,
+    subdivisions: bool = True,
+    up_to: dt.date | None = None,
+    user: Any = None,
+) -> ReformPeriod | None:
+    """The latest reform (``reform_period``) of the approved events the user reads, of a
+    jurisdiction's units (or of all), effective on or before ``up_to`` when given; None
+    without any. The default range of the reform dashboard and of the changes page."""
+    events = approved_events(jurisdiction=jurisdiction, subdivisions=subdivisions, user=user)
+    if up_to is not None:
+        events = events.filter(effective_on__lte=up_to)
+    return reform_period(events.order_by().values_list("effective_on", flat=True).distinct())
 
 
 def institution_cap_on(jurisdiction: Jurisdiction, on: dt.date) -> int | None:

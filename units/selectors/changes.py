@@ -58,10 +58,13 @@ def change_details(
         ).values_list("unit_id", "valid_from", "valid_to", "name"):
             versions.setdefault(unit_id, []).append((start_on, end_on, name))
 
-    def name_on(unit: Unit, day: dt.date) -> str:
+    def name_on(unit: Unit, day: dt.date, part: EventParticipant | None = None) -> str:
         for start_on, end_on, name in versions.get(unit.pk, ()):
             if start_on <= day and (end_on is None or day < end_on):
                 return name
+        # A new unit of a draft or revoked decision has no version: the name it is given.
+        if part is not None and part.creates and part.attributes.get("name"):
+            return str(part.attributes["name"])
         return unit.key
 
     by_event: dict[int, list[EventParticipant]] = {}
@@ -76,7 +79,7 @@ def change_details(
             if p.role == ParticipantRole.SOURCE
         ]
         targets = [
-            ChangedUnit(p.unit, name_on(p.unit, day))
+            ChangedUnit(p.unit, name_on(p.unit, day, p))
             for p in by_event.get(event.pk, [])
             if p.role == ParticipantRole.TARGET
         ]

@@ -40,6 +40,16 @@ def unit_history(*, unit: Unit) -> UnitHistory:
     return history
 
 
+def unit_creation(*, unit: Unit) -> EventParticipant | None:
+    """The event (of any status) that creates the unit, with its decision and the unit's
+    attributes at birth; None for a registered unit. One query."""
+    return (
+        EventParticipant.objects.filter(unit=unit, creates=True)
+        .select_related("event__decision")
+        .first()
+    )
+
+
 def unit_roles(*, unit: Unit, events: list[Event]) -> dict[int, str]:
     """The unit's role (source or target) in each of the events, by event id: one query."""
     return dict(

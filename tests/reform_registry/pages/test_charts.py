@@ -16,6 +16,7 @@ from reform_registry.pages.charts import (
     percent,
     percent_rounded,
     row_order,
+    step_chart,
     text_width,
 )
 
@@ -164,3 +165,41 @@ def test_connectors_run_from_predecessor_row_to_successor_row():
     for link in diagram.links:
         assert link.path.startswith("M") and f"L{link.x:.1f}," in link.path
         assert link.y1 < link.y2
+
+
+# --- the department's step chart --------------------------------------------------------------
+
+REGISTRATIONS = [(D(2019, 3, 4), 1), (D(2019, 6, 1), 20), (D(2019, 9, 16), 32), (D(2020, 7, 1), 13)]
+
+
+def path_points(chart) -> list[tuple[float, float]]:
+    return [tuple(map(float, p.split(","))) for p in chart["path"][1:].split(" L")]
+
+
+def test_step_line_starts_on_the_first_date_the_registry_knows():
+    chart = step_chart(REGISTRATIONS, D(2021, 3, 31), today=D(2021, 6, 1), known_from=D(2019, 3, 1))
+    points = path_points(chart)
+    # the line begins at the left edge of the axis on 2019-03-01, not with a run of zeros
+    # before the registry knew anything
+    assert chart["known_from"] == D(2019, 3, 1)
+    assert points[0] == (chart["left"], chart["bottom"])
+    assert points[1][0] > points[0][0]
+    # the first tick is the first new year after the registry's first date
+    assert [t["label"] for t in chart["ticks"]][0] == "2020"
+    assert chart["value_on"] == 13
+
+
+def test_step_line_without_a_known_date_starts_on_its_first_step():
+    chart = step_chart(REGISTRATIONS, D(2021, 3, 31), today=D(2021, 6, 1))
+    first_x, first_y = path_points(chart)[0]
+    assert chart["known_from"] == D(2019, 3, 4)
+    assert first_x == chart["left"]
+    assert first_y < chart["bottom"]  # at its count of 1, not at zero
+
+
+def test_step_chart_before_the_registry_knows_marks_no_value():
+    chart = step_chart(REGISTRATIONS, D(2018, 1, 1), today=D(2021, 6, 1), known_from=D(2019, 3, 1))
+    assert chart["value_on"] is None and chart["marker_y"] is None
+    assert chart["marker_x"] == chart["left"]  # the axis reaches back to the date asked
+    assert path_points(chart)[0][0] > chart["left"]  # but the line starts in 2019
+    assert step_chart([], D(2021, 1, 1), today=D(2021, 1, 1)) is None

@@ -1,8 +1,11 @@
 """The pages for officials, through the Django test client."""
 
+import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -71,12 +74,20 @@ def test_home_goes_to_units(official_client, registry):
 # --- every page: as-of date picker, bad parameters --------------------------------------------
 
 
-def test_every_page_has_the_as_of_picker_and_language_switch(official_client, registry):
+RANGE_PAGES = [url for url in PAGES if url.startswith(("/changes/", "/reports/"))]
+
+
+def test_every_page_has_one_date_picker_and_the_language_switch(official_client, registry):
+    """Pages on a date have the as-of bar; range pages (changes, dashboard) only their own
+    range pickers."""
     for url in PAGES:
         page = body(official_client.get(url))
-        assert 'type="date" id="as-of" name="as_of"' in page, url
+        as_of_bar = 'type="date" id="as-of" name="as_of"' in page
+        assert as_of_bar == (url not in RANGE_PAGES), url
         assert 'action="/i18n/setlang/"' in page
         assert 'class="skip-link" href="#main"' in page
+    assert 'id="c-from"' in body(official_client.get(RANGE_PAGES[0]))
+    assert 'id="r-before"' in body(official_client.get(RANGE_PAGES[1]))
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -400,3 +411,165 @@ def test_ended_unit_shows_its_last_day_and_quotas_then(official_client, registry
     assert "2020-12-31 的状态" in page  # abolished on 2021-01-01
     quota = page.split('id="quota-h"', 1)[1].split("</section>", 1)[0]
     assert "2020-12-31" in quota and '<td class="num">5</td>' in quota
+
+
+# --- cells that never break, names of units not yet in force ----------------------------------
+
+
+def cell_classes(page: str, text: str) -> list[str]:
+    """The class attribute of each table cell (or span) whose whole content is ``text``."""
+    import re
+
+    return re.findall(
+        rf'<(?:td|span|a)(?: href="[^"]*")? class="([^"]*)"[^>]*>{re.escape(text)}<', page
+    )
+
+
+def test_codes_statuses_and_document_numbers_stay_on_one_line(official_client, registry):
+    units = body(official_client.get("/units/?as_of=2019-01-01&kind=institution"))
+    for text in ("事业单位", "全额拨款", "公益一类", "正处级"):
+        assert "nowrap" in cell_classes(units, text), text
+    department = body(official_client.get("/departments/zhujian/?as_of=2019-01-01"))
+    assert "nowrap" in cell_classes(department, "全额拨款")
+    decision = Decision.objects.get(number=DECISION)
+    page = body(official_client.get(f"/decisions/{decision.pk}/"))
+    assert "nowrap" in cell_classes(page, "已批准")
+    assert "nowrap" in cell_classes(page, DECISION)
+    changes = body(official_client.get("/changes/"))
+    assert "nowrap" in cell_classes(changes, DECISION)
+    unit = body(official_client.get("/units/fangchan-fuwu/?as_of=2021-06-01"))
+    assert "nowrap" in cell_classes(unit, DECISION)
+    # the stylesheet keeps them whole: codes, keys, tags and column headers
+    css = (Path(settings.BASE_DIR) / "static/css/site.css").read_text()
+    assert ".nowrap, .mono, .tag { white-space: nowrap; }" in css
+
+
+def test_a_drafts_new_unit_is_named_and_has_no_quota_table(official_client, registry):
+    draft = Decision.objects.get(number="包编发〔2021〕3号")
+    page = body(official_client.get(f"/decisions/{draft.pk}/"))
+    assert '<a href="/units/dashuju/">市大数据中心</a>' in page
+    unit = body(official_client.get("/units/dashuju/"))
+    assert "<h1>市大数据中心" in unit and "<title>市大数据中心" in unit
+    assert "尚未批准的决定 包编发〔2021〕3号 拟设立（拟于 2021-03-01 生效）" in unit
+    quota = unit.split('id="quota-h"', 1)[1].split("</section>", 1)[0]
+    assert "<table" not in quota and "没有生效的登记版本" in quota
+
+
+def test_a_revoked_decisions_new_unit_is_named_and_has_no_quota_table(official_client, registry):
+    from units import services
+
+    decision = services.decision_create(
+        number="包编发〔2021〕9号", title="设立后撤回", issued_on=D(2021, 4, 1)
+    )
+    services.event_create(
+        decision=decision,
+        key="ev-revoked",
+        type="merge",
+        effective_on=D(2021, 4, 1),
+        sources=["fangchan-fuwu", "kjqb"],
+        new_units=[
+            services.NewUnit(
+                "chexiao-xin",
+                "institution",
+                {"name": "市撤回后的新中心", "jurisdiction": "150200", "parent": "zhujian"},
+            )
+        ],
+    )
+    services.decision_approve(decision=decision)
+    services.decision_revoke(decision=Decision.objects.get(pk=decision.pk))
+    page = body(official_client.get(f"/decisions/{decision.pk}/"))
+    assert '<a href="/units/chexiao-xin/">市撤回后的新中心</a>' in page
+    unit = official_client.get("/units/chexiao-xin/")
+    assert unit.status_code == 200
+    assert "<h1>市撤回后的新中心" in body(unit)
+    assert "设立该机构的决定 包编发〔2021〕9号 已撤回" in body(unit)
+    quota = body(unit).split('id="quota-h"', 1)[1].split("</section>", 1)[0]
+    assert "<table" not in quota and "没有生效的登记版本" in quota
+    # its sources are back in force, with their quota tables
+    source = body(official_client.get("/units/fangchan-fuwu/?as_of=2021-06-01"))
+    assert '<td class="num">32</td>' in source.split('id="quota-h"', 1)[1]
+
+
+# --- the latest reform period is the default range ---------------------------------------------
+
+
+def test_changes_open_on_the_latest_reform(official_client, registry):
+    """The fixture's approved events run from 2020-06-30 to 2021-01-01: the changes page
+    opens on 2020-01-01 – 2021-03-31, as the dashboard does."""
+    page = body(official_client.get("/changes/"))
+    assert 'id="c-from" name="from" value="2020-01-01"' in page
+    assert 'id="c-to" name="to" value="2021-03-31"' in page
+    assert DECISION in page and '<span class="value" id="n-ended">3</span>' in page
+    dashboard = body(official_client.get("/reports/reform/"))
+    assert 'id="r-before" name="before" value="2020-01-01"' in dashboard
+    assert 'id="r-after" name="after" value="2021-03-31"' in dashboard
+    assert "3 → 1" in dashboard
+
+
+def test_changes_up_to_a_date_open_on_the_reform_up_to_it(official_client, registry):
+    page = body(official_client.get("/changes/?to=2020-07-31"))
+    assert 'value="2020-01-01"' in page and 'value="2020-07-31"' in page
+    assert "ev-merge" in page and "ev-rename" not in page
+    # a start given alone runs to today, as before
+    alone = body(official_client.get("/changes/?from=2020-09-01"))
+    assert "ev-rename" in alone and "ev-merge" not in alone
+
+
+def test_range_pages_without_any_reform_open_on_the_last_year(official_client, db):
+    from units import services
+    from units.choices import JurisdictionLevel
+    from units.selectors import today
+
+    services.jurisdiction_create(code="150200", name="包头市", level=JurisdictionLevel.CITY)
+    start = (today() - dt.timedelta(days=365)).isoformat()
+    page = body(official_client.get("/changes/"))
+    assert f'value="{start}"' in page and f'value="{today().isoformat()}"' in page
+    assert "没有已批准的改革事项" in page
+    dashboard = official_client.get("/reports/reform/")
+    assert dashboard.status_code == 200
+    assert f'name="before" value="{start}"' in body(dashboard)
+
+
+def test_dashboard_says_what_each_department_count_counts(official_client, registry):
+    page = body(official_client.get(DASHBOARD))
+    average = page.split('id="figure-average"', 1)[1].split("</div>", 1)[0]
+    assert "分母：2020-01-01 有所属事业单位的 1 个部门" in average
+    at_most_3 = page.split('id="figure-at-most-3"', 1)[1].split("</div>", 1)[0]
+    assert "分母：1 个涉改部门" in at_most_3
+    note = page.split('id="denominators"', 1)[1].split("</p>", 1)[0]
+    assert "平均数的分母是 2020-01-01 有所属事业单位的全部 1 个部门" in note
+    assert "“不超过3个”的分母是 1 个涉改部门" in note
+
+
+def test_department_chart_starts_on_the_first_date_the_registry_knows(official_client, registry):
+    page = body(official_client.get("/departments/zhujian/?as_of=2021-06-01"))
+    chart = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    path = chart.split('class="series" d="M', 1)[1].split('"', 1)[0]
+    first_x, first_y = path.split(" L")[0].split(",")
+    assert float(first_x) == 44  # the left edge of the axis: the department's first day
+    assert "线自 2010-01-01 起" in page  # the department is registered from 2010-01-01
+    # before that day, the chart marks the date asked but no count
+    early = body(official_client.get("/departments/zhujian/?as_of=2005-01-01"))
+    assert 'class="dot"' not in early and 'class="asof"' in early
+
+
+# --- print ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "date"),
+    [
+        ("/units/fangchan-fuwu/?as_of=2021-06-01", "登记状态日期：2021-06-01"),
+        ("/departments/zhujian/?as_of=2021-06-01", "登记状态日期：2021-06-01"),
+        (DASHBOARD, "基准日期 2020-01-01，改革后日期 2021-03-31"),
+        ("/changes/?from=2020-01-01&to=2021-03-31", "期间：2020-01-01 至 2021-03-31"),
+    ],
+)
+def test_printed_pages_carry_their_date_and_source(official_client, registry, url, date):
+    page = body(official_client.get(url))
+    meta = page.split('id="print-meta"', 1)[1].split("</p>", 1)[0]
+    assert date in meta
+    assert "数据来源：机构编制委员会办公室机构编制登记" in meta
+    assert "打印时间：" in meta and f"http://testserver{url}".replace("&", "&amp;") in meta
+    preview = body(official_client.get(DASHBOARD + "&include_drafts=true"))
+    assert "预览，含尚未批准的草稿决定" in preview.split('id="print-meta"', 1)[1].split("</p>")[0]
