@@ -175,6 +175,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "reform_registry.api.schema.add_errors_and_format",
+        "reform_registry.api.schema.describe_authentication",
     ],
 }
 

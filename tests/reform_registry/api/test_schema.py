@@ -129,6 +129,9 @@ def test_schema_is_chinese_by_default_and_english_on_request(client, db, setting
     chinese = client.get("/api/schema/", {"format": "json"}).json()
     assert CJK.search(chinese["info"]["title"])
     assert CJK.search(chinese["info"]["description"])
+    untranslated = [(where, text) for where, text in schema_texts(chinese) if text]
+    untranslated = [(where, text) for where, text in untranslated if not CJK.search(text)]
+    assert not untranslated, untranslated[:10]
     for name, operation in operations(chinese):
         for key in ("summary", "description"):
             assert CJK.search(operation.get(key, "")), (name, key, operation.get(key))
