@@ -275,6 +275,24 @@ class _EventForm(ProblemsMixin, forms.ModelForm):
         initial.update(initial_from(event.attributes, "set_", birth=False))
         return initial
 
+    @property
+    def shown_type(self) -> str:
+        """The type whose groups of fields a saved event shows, or "" for every group (a new
+        event, the formset's template, an event with errors, new units entered elsewhere)."""
+        if not self.instance.pk or self.created_count > NEW_UNIT_SLOTS:
+            return ""
+        if self.is_bound:
+            return "" if self.errors else (self.data.get(self.add_prefix("type")) or "")
+        return self.instance.type
+
+    def has_changed(self) -> bool:
+        # A group of fields not on the page sends nothing: its kinds of new units (which have
+        # a default) did not change.
+        return any(
+            not (name.endswith("_kind") and self.add_prefix(name) not in self.data)
+            for name in self.changed_data
+        )
+
     def new_unit_slots(self) -> list[int]:
         """The new-unit slots filled in: with a key or any attribute (its kind alone, which
         has a default, does not count). A filled-in new unit is never left out."""

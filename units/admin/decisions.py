@@ -105,6 +105,7 @@ class EventInline(RestrictedAdminMixin, admin.StackedInline):
     form = EventForm
     extra = 1
     fk_name = "decision"
+    template = "admin/units/decision/event_inline.html"
     classes = ["rr-events"]
     readonly_fields = ["participants_display", "attributes_display"]
 

@@ -133,6 +133,18 @@ def test_clerk_merges_with_blank_keys_checks_and_approver_approves(
     assert decision.status == "draft"
     new_unit = Unit.objects.get(key="2020-12-merge-1-new1")
 
+    # The saved merge came with the fields of a merge only; another type brings its own.
+    assert page.locator("#id_events-0-set_name").count() == 0
+    page.select_option("#id_events-0-type", "change")
+    expect(page.locator("#id_events-0-set_name")).to_be_visible()
+    expect(page.locator("#id_events-0-new1_name")).to_be_hidden()
+    page.select_option("#id_events-0-type", "split")
+    expect(page.locator("#id_events-0-new2_name")).to_be_visible()
+    expect(page.locator("#id_events-0-new1_name")).to_have_value(LONG_NAME)
+    page.select_option("#id_events-0-type", "merge")
+    expect(page.locator("#id_events-0-set_name")).to_be_hidden()
+    expect(page.locator("#id_events-0-new2_name")).to_be_hidden()
+
     # A second event abolishes 青山区档案馆 before it existed (registered from 2015): the
     # draft saves, with the approval's check as a warning.
     page.click(".inline-group#events-group .add-row a")
