@@ -29,6 +29,7 @@ EXEMPT: dict[str, dict[str, str]] = {
     },
     "units.Decision": {
         "revision": "a counter of concurrent saves, not a property of the decision",
+        "number_key": "the number's compared form, kept for its uniqueness; lists filter by number",
         "created_by": BOOKKEEPING,
         "created_at": BOOKKEEPING,
         "updated_at": BOOKKEEPING,
