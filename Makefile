@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install test-tools run demo test lint bench schema clean
+.PHONY: install test-tools run demo test lint bench schema api-contract clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: install
 
 schema: install
 	SECRET_KEY=$${SECRET_KEY:-schema-only-secret-key} $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# The served demo keeps its OpenAPI schema: schemathesis with every check (scripts/api-contract).
+api-contract: install
+	scripts/api-contract
 
 bench: install
 	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} $(PY) -m benchmarks $(BENCH_ARGS)

@@ -7,12 +7,20 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import ISODateFilter
-from units.filtersets import BooleanFilter, IntegerFilter, RegistryFilterSet
-from units.models import Decision, Event, Jurisdiction, Unit
+from units.filtersets import (
+    BooleanFilter,
+    DecisionNumberFilter,
+    DivisionCodeFilter,
+    IntegerFilter,
+    RegistryFilterSet,
+    UnitKeyFilter,
+)
+from units.models import Event, Jurisdiction, Unit
 from units.selectors import versions_on
 
 from .choices import AccountType, QuotaKindCode, TransferReason
 from .models import Account, HeadcountReport, Transfer
+from .rules import MAX_AMOUNT
 
 
 class AccountFilterSet(RegistryFilterSet):
@@ -27,12 +35,8 @@ class AccountFilterSet(RegistryFilterSet):
         help_text=_("只给出该编制类型的余额。"),
     )
     type = filters.ChoiceFilter(choices=AccountType.choices, help_text=_("账户类型。"))
-    unit = filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(), to_field_name="key", help_text=_("机构标识。")
-    )
-    jurisdiction = filters.ModelChoiceFilter(
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
+    unit = UnitKeyFilter(help_text=_("机构标识。"))
+    jurisdiction = DivisionCodeFilter(
         method="filter_jurisdiction",
         help_text=_("行政区划代码：该行政区划的周转池及当日属于它的机构。"),
     )
@@ -53,30 +57,20 @@ class AccountFilterSet(RegistryFilterSet):
 class TransferFilterSet(RegistryFilterSet):
     kind = filters.ChoiceFilter(choices=QuotaKindCode.choices, help_text=_("编制类型。"))
     reason = filters.ChoiceFilter(choices=TransferReason.choices, help_text=_("事由。"))
-    decision = filters.ModelChoiceFilter(
-        queryset=Decision.objects.all(), to_field_name="number", help_text=_("依据文件文号。")
-    )
-    event = filters.ModelChoiceFilter(
-        queryset=Event.objects.all(), to_field_name="key", help_text=_("改革事项标识。")
-    )
-    unit = filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(),
-        to_field_name="key",
-        method="filter_unit",
-        help_text=_("转出或转入该机构。"),
-    )
-    pool = filters.ModelChoiceFilter(
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
-        method="filter_pool",
-        help_text=_("转出或转入该行政区划的周转池。"),
-    )
+    decision = DecisionNumberFilter(help_text=_("依据文件文号。"))
+    event = UnitKeyFilter(queryset=Event.objects.all(), help_text=_("改革事项标识。"))
+    unit = UnitKeyFilter(method="filter_unit", help_text=_("转出或转入该机构。"))
+    pool = DivisionCodeFilter(method="filter_pool", help_text=_("转出或转入该行政区划的周转池。"))
     date_from = ISODateFilter(field_name="date", lookup_expr="gte", help_text=_("不早于。"))
     date_to = ISODateFilter(field_name="date", lookup_expr="lte", help_text=_("不晚于。"))
-    amount_min = IntegerFilter(field_name="amount", lookup_expr="gte", help_text=_("数量不少于。"))
-    amount_max = IntegerFilter(field_name="amount", lookup_expr="lte", help_text=_("数量不多于。"))
-    campaign = IntegerFilter(help_text=_("编制收回批次的编号。"))
-    reverses = IntegerFilter(help_text=_("所冲回划转的编号。"))
+    amount_min = IntegerFilter(
+        field_name="amount", lookup_expr="gte", max_value=MAX_AMOUNT, help_text=_("数量不少于。")
+    )
+    amount_max = IntegerFilter(
+        field_name="amount", lookup_expr="lte", max_value=MAX_AMOUNT, help_text=_("数量不多于。")
+    )
+    campaign = IntegerFilter(min_value=1, help_text=_("编制收回批次的编号。"))
+    reverses = IntegerFilter(min_value=1, help_text=_("所冲回划转的编号。"))
     derived = BooleanFilter(help_text=_("是否由事项推导的默认划转。"))
     planned = BooleanFilter(help_text=_("是否待批准（尚未计入余额）。"))
 
@@ -109,17 +103,21 @@ class TransferFilterSet(RegistryFilterSet):
 
 
 class HeadcountFilterSet(RegistryFilterSet):
-    unit = filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(), to_field_name="key", help_text=_("机构标识。")
-    )
+    unit = UnitKeyFilter(help_text=_("机构标识。"))
     kind = filters.ChoiceFilter(choices=QuotaKindCode.choices, help_text=_("编制类型。"))
     as_of_from = ISODateFilter(field_name="as_of", lookup_expr="gte", help_text=_("不早于。"))
     as_of_to = ISODateFilter(field_name="as_of", lookup_expr="lte", help_text=_("不晚于。"))
     actual_min = IntegerFilter(
-        field_name="actual", lookup_expr="gte", help_text=_("实有人数不少于。")
+        field_name="actual",
+        lookup_expr="gte",
+        max_value=MAX_AMOUNT,
+        help_text=_("实有人数不少于。"),
     )
     actual_max = IntegerFilter(
-        field_name="actual", lookup_expr="lte", help_text=_("实有人数不多于。")
+        field_name="actual",
+        lookup_expr="lte",
+        max_value=MAX_AMOUNT,
+        help_text=_("实有人数不多于。"),
     )
     source = filters.CharFilter(help_text=_("来源系统（精确）。"))
 

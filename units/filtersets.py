@@ -7,15 +7,19 @@ name makes the filter set invalid: the API answers 400 naming the parameter, a p
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Collection
+from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
+from drf_spectacular.drainage import set_override
 
+from core.api import NOT_FOUND, UNKNOWN, unknown_parameter_message
 from core.dates import InvalidDate, ISODateFilter
 
 from . import selectors
@@ -29,6 +33,8 @@ from .choices import (
     UnitKind,
 )
 from .models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
+from .rules import DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
+from .selectors import search
 
 
 class StrictBooleanField(forms.Field):
@@ -49,8 +55,27 @@ class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+def declare(filter_: filters.Filter, **schema: Any) -> None:
+    """Declare the OpenAPI schema of a filter's parameter: the constraints it keeps, with its
+    help text as the description."""
+    help_text = filter_.extra.get("help_text")
+    set_override(filter_, "field", {**schema, **({"description": help_text} if help_text else {})})
+
+
+# The largest value an id can have (a signed 64-bit integer), and a count (a positive
+# integer field, on every engine).
+MAX_ID = 2**63 - 1
+MAX_COUNT = 2**31 - 1
+
+
 class IntegerFilter(filters.NumberFilter):
+    """An integer from ``min_value`` to ``max_value``; another value is refused, saying so."""
+
     field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value: int = 0, max_value: int = MAX_ID, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+        declare(self, type="integer", minimum=min_value, maximum=max_value)
 
 
 CHOICE_ERRORS = {"invalid_choice": _("“%(value)s”不是可选的值。")}
@@ -64,12 +89,74 @@ class ChoiceFilter(filters.ChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class ReferenceField(ModelChoiceField):
+    """A form field naming a row by its key: a value of the wrong form is invalid (400), a
+    well-formed one that names no row the user may read is not found (404)."""
+
+    def __init__(self, *args, pattern: str | None = None, max_length: int = 100, **kwargs):
+        self.pattern = pattern
+        self.max_length = max_length
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if len(text) > self.max_length or (self.pattern and not re.fullmatch(self.pattern, text)):
+            raise forms.ValidationError(
+                _("“%(value)s”的格式不对。"), code="invalid", params={"value": text[:40]}
+            )
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                exc.message, code=NOT_FOUND, params={"value": text[:40]}
+            ) from None
+
+
 class ModelChoiceFilter(filters.ModelChoiceFilter):
-    """A key (division code, unit key, decision number); an unknown one is refused with it."""
+    """A key (division code, unit key, decision number): one of the wrong form is refused
+    (400), an unknown one is not found (404), each with the value it was given. The schema
+    declares the form (``pattern``, at most ``max_length`` characters; empty means not given)."""
+
+    field_class = ReferenceField
+
+    def __init__(self, *args, pattern: str | None = None, max_length: int = 100, **kwargs):
+        kwargs.setdefault("error_messages", CHOICE_ERRORS)
+        super().__init__(*args, pattern=pattern, max_length=max_length, **kwargs)
+        schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
+        if pattern:
+            # Empty means the filter is not given.
+            schema["pattern"] = f"^(?:{pattern.removeprefix('^').removesuffix('$')})?$"
+        declare(self, **schema)
+
+
+class DivisionCodeFilter(ModelChoiceFilter):
+    """A jurisdiction by its six-digit division code."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", CHOICE_ERRORS)
-        super().__init__(*args, **kwargs)
+        kwargs.setdefault("queryset", Jurisdiction.objects.all())
+        super().__init__(
+            *args, to_field_name="code", pattern=DIVISION_CODE_FORMAT, max_length=6, **kwargs
+        )
+
+
+class UnitKeyFilter(ModelChoiceFilter):
+    """A unit (or an event) by its key."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Unit.objects.all())
+        super().__init__(*args, to_field_name="key", pattern=UNIT_KEY_FORMAT, **kwargs)
+
+
+class DecisionNumberFilter(ModelChoiceFilter):
+    """A decision by its document number."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Decision.objects.all())
+        super().__init__(*args, to_field_name="number", **kwargs)
 
 
 class RegistryFilterSet(filters.FilterSet):
@@ -120,10 +207,11 @@ class RegistryFilterSet(filters.FilterSet):
         known = sorted({*self.filters, *self.parameters})
         for name in self.data:
             if name not in known:
+                # The message as a parameter: the name may hold a "%".
                 unknown = forms.ValidationError(
-                    gettext("未知的参数“%(name)s”。可用的参数：%(known)s。"),
-                    code="unknown",
-                    params={"name": name[:40], "known": ", ".join(known)},
+                    "%(message)s",
+                    code=UNKNOWN,
+                    params={"message": unknown_parameter_message(name, known)},
                 )
                 self.form.errors[name] = self.form.error_class([unknown])
                 valid = False
@@ -133,11 +221,7 @@ class RegistryFilterSet(filters.FilterSet):
 class JurisdictionFilterSet(RegistryFilterSet):
     code = filters.CharFilter(help_text=_("行政区划代码（精确）。"))
     level = ChoiceFilter(choices=JurisdictionLevel.choices, help_text=_("层级。"))
-    parent = ModelChoiceFilter(
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
-        help_text=_("上级行政区划代码（6位）。"),
-    )
+    parent = DivisionCodeFilter(help_text=_("上级行政区划代码（6位）。"))
     name = filters.CharFilter(lookup_expr="icontains", help_text=_("名称包含。"))
 
     class Meta:
@@ -184,9 +268,7 @@ class UnitFilterSet(RegistryFilterSet):
     credit_code = filters.CharFilter(
         label=_("统一社会信用代码"), help_text=_("统一社会信用代码（精确）。")
     )
-    jurisdiction = ModelChoiceFilter(
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
+    jurisdiction = DivisionCodeFilter(
         method="filter_jurisdiction",
         label=_("行政区划"),
         help_text=_("行政区划代码（6位）。"),
@@ -196,12 +278,7 @@ class UnitFilterSet(RegistryFilterSet):
         label=_("含下级行政区划"),
         help_text=_("与 jurisdiction 同用：true 时包含其下级行政区划。"),
     )
-    parent = ModelChoiceFilter(
-        queryset=Unit.objects.all(),
-        to_field_name="key",
-        label=_("主管部门"),
-        help_text=_("主管部门的机构标识。"),
-    )
+    parent = UnitKeyFilter(label=_("主管部门"), help_text=_("主管部门的机构标识。"))
     category = ChoiceFilter(
         choices=Category.choices, label=_("事业单位类别"), help_text=_("事业单位类别。")
     )
@@ -216,16 +293,20 @@ class UnitFilterSet(RegistryFilterSet):
     functions = filters.CharFilter(
         lookup_expr="icontains", label=_("主要职能"), help_text=_("主要职能包含。")
     )
-    internal_bodies = IntegerFilter(label=_("内设机构数"), help_text=_("内设机构数。"))
+    internal_bodies = IntegerFilter(
+        max_value=MAX_COUNT, label=_("内设机构数"), help_text=_("内设机构数。")
+    )
     internal_bodies_min = IntegerFilter(
         field_name="internal_bodies",
         lookup_expr="gte",
+        max_value=MAX_COUNT,
         label=_("内设机构数下限"),
         help_text=_("内设机构数不少于。"),
     )
     internal_bodies_max = IntegerFilter(
         field_name="internal_bodies",
         lookup_expr="lte",
+        max_value=MAX_COUNT,
         label=_("内设机构数上限"),
         help_text=_("内设机构数不多于。"),
     )
@@ -251,7 +332,10 @@ class UnitFilterSet(RegistryFilterSet):
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value.strip():
             return queryset
-        return queryset.filter(unit_id__in=selectors.units_matching(value).values("id"))
+        found = queryset.filter(unit_id__in=search.matching_unit_ids(value))
+        return found.alias(search_rank=search.search_rank(value)).order_by(
+            "search_rank", "unit__key"
+        )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         on = self.form.cleaned_data.get("as_of") or selectors.today()
@@ -291,15 +375,8 @@ class DecisionFilterSet(RegistryFilterSet):
 class EventFilterSet(RegistryFilterSet):
     key = filters.CharFilter(help_text=_("事项标识（精确）。"))
     type = ChoiceFilter(choices=EventType.choices, help_text=_("事项类型。"))
-    decision = ModelChoiceFilter(
-        queryset=Decision.objects.all(), to_field_name="number", help_text=_("决定文号。")
-    )
-    unit = ModelChoiceFilter(
-        queryset=Unit.objects.all(),
-        to_field_name="key",
-        method="filter_unit",
-        help_text=_("涉及的机构标识（来源或目标）。"),
-    )
+    decision = DecisionNumberFilter(help_text=_("决定文号。"))
+    unit = UnitKeyFilter(method="filter_unit", help_text=_("涉及的机构标识（来源或目标）。"))
     effective_from = ISODateFilter(
         field_name="effective_on", lookup_expr="gte", help_text=_("生效日期不早于。")
     )

@@ -1,23 +1,44 @@
 """One JSON error shape for the whole API.
 
 {"error": {"status": 400, "code": "invalid", "message": "…", "problems": [{…}]}}
+
+``problems[].parameter`` names the parameter or field a problem is about (absent when it is
+about the request as a whole). The statuses:
+
+* 400 — a parameter or field that is malformed or of unknown name (the schema says so);
+* 404 — an unknown key, in the path or in a parameter (``core.api.NOT_FOUND``);
+* 403 — a role or permission missing, named in the message and in ``problems[].permission``;
+* 409 — a well-formed write the registry refuses in its present state (a service's
+  ``RegistryError``: a different figure already reported, a unit that did not exist then …).
 """
+
+import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api import NOT_FOUND
 from core.errors import RegistryError
+
+from .permissions import MissingPermission
 
 
 def _flatten(detail, path=""):
+    """(problem, code) of every message of a DRF error detail; a problem names its parameter
+    or field by its dotted path. DRF's own ``{"detail": …}`` is about the whole request."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            yield from _flatten(value, f"{path}.{key}" if path else str(key))
+            if key == "detail" and not path and len(detail) == 1:
+                yield from _flatten(value, path)
+            else:
+                yield from _flatten(value, f"{path}.{key}" if path else str(key))
     elif isinstance(detail, list):
         for item in detail:
             yield from _flatten(item, path)
@@ -25,7 +46,36 @@ def _flatten(detail, path=""):
         problem = {"message": str(detail)}
         if path:
             problem["parameter"] = path
-        yield problem
+        yield problem, getattr(detail, "code", None)
+
+
+def _drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """Django's ValidationError as DRF's, keeping each message's code."""
+
+    def details(errors):
+        return [
+            ErrorDetail(e.message % e.params if e.params else e.message, code=e.code)
+            for e in errors
+        ]
+
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {name: details(errors) for name, errors in exc.error_dict.items()}
+        )
+    return exceptions.ValidationError(details(exc.error_list))
+
+
+def _parse_error(exc: exceptions.ParseError) -> exceptions.ParseError:
+    """A body that cannot be read, said in the interface's language (with where, for JSON)."""
+    cause = exc.__context__
+    if isinstance(cause, json.JSONDecodeError):
+        message = _("请求正文不是有效的 JSON：第 %(line)d 行第 %(column)d 列有误。") % {
+            "line": cause.lineno,
+            "column": cause.colno,
+        }
+    else:
+        message = _("无法读取请求正文。")
+    return exceptions.ParseError(message)
 
 
 def _answer_in_json(context) -> None:
@@ -36,44 +86,46 @@ def _answer_in_json(context) -> None:
         request.accepted_media_type = JSONRenderer.media_type
 
 
+def _body(status_code: int, code: str, message: str, problems: list[dict]) -> dict:
+    return {
+        "error": {"status": status_code, "code": code, "message": message, "problems": problems}
+    }
+
+
 def exception_handler(exc, context):
     _answer_in_json(context)
     if isinstance(exc, RegistryError):
         forbidden = getattr(exc, "code", None) == "forbidden"
-        status_code = status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_400_BAD_REQUEST
-        body = {
-            "status": status_code,
-            "code": "forbidden" if forbidden else "refused",
-            "message": exc.message,
-            "problems": exc.problems,
-        }
-        return Response({"error": body}, status=status_code)
+        status_code = status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_409_CONFLICT
+        code = "forbidden" if forbidden else "refused"
+        return Response(_body(status_code, code, exc.message, exc.problems), status=status_code)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
+        exc = _drf_validation_error(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args[:1])
+    elif isinstance(exc, exceptions.ParseError):
+        exc = _parse_error(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    detail = response.data
-    problems = list(_flatten(detail))
+    found = list(_flatten(response.data))
+    problems = [problem for problem, _code in found]
+    code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):
         message = "; ".join(
             f"{p['parameter']}: {p['message']}" if "parameter" in p else p["message"]
             for p in problems
         )
+        if found and all(problem_code == NOT_FOUND for _problem, problem_code in found):
+            # Well formed, but naming nothing that exists (or that the user may read).
+            response.status_code = status.HTTP_404_NOT_FOUND
+            code = NOT_FOUND
     else:
         message = problems[0]["message"] if problems else str(exc)
-    response.data = {
-        "error": {
-            "status": response.status_code,
-            "code": getattr(exc, "default_code", "error"),
-            "message": message,
-            "problems": problems,
-        }
-    }
+    if isinstance(exc, MissingPermission) and exc.permission:
+        for problem in problems:
+            problem["permission"] = exc.permission
+    response.data = _body(response.status_code, code, message, problems)
     return response

@@ -1,5 +1,7 @@
-"""Report endpoints (DESIGN §4): parameters are parsed by serializers (400 naming the bad one),
-figures come from ``reform_registry.reports``."""
+"""Report endpoints (DESIGN §4): parameters are parsed by serializers, as the schema declares
+them (400 naming a bad one, 404 naming an unknown jurisdiction, 403 for one outside the user's
+scope); figures come from ``reform_registry.reports``. The one rule the schema cannot state,
+that a period's first date comes before its last, is said in the parameter's description."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from rest_framework.views import APIView
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+from core.api import DeclaredParametersMixin
 from core.dates import ISODateSerializerField
 from core.restrict import is_restricted, require_visible
 from reform_registry import reports
 from staffing.choices import QuotaKindCode
+from units.api.serializers import division_code_field, named_row
 from units.choices import EventType, UnitKind
 from units.models import Jurisdiction
 from units.selectors import today
@@ -28,23 +32,31 @@ from units.selectors import today
 # ---------------------------------------------------------------------------------------------
 
 
-class JurisdictionCodeField(serializers.CharField):
-    """A division code that must exist; the value becomes the Jurisdiction."""
+class _JurisdictionParams(serializers.Serializer):
+    """Parameters naming a jurisdiction by its division code: the value becomes the
+    Jurisdiction (404 when none has the code, 403 outside the user's scope). A user limited to
+    jurisdictions must name one."""
 
-    def to_internal_value(self, data):
-        code = super().to_internal_value(data)
-        try:
-            return Jurisdiction.objects.get(code=code)
-        except (Jurisdiction.DoesNotExist, ValueError):
+    def validate_jurisdiction(self, code: str) -> Jurisdiction:
+        jurisdiction = named_row(Jurisdiction.objects.all(), code=code)
+        require_visible(jurisdiction, self.context["request"], _("行政区划不在您的管辖范围内。"))
+        return jurisdiction
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        if attrs.get("jurisdiction") is None and is_restricted(Jurisdiction, user):
             raise serializers.ValidationError(
-                _("行政区划“%(code)s”不存在。") % {"code": code[:20]}
-            ) from None
+                {"jurisdiction": [_("您的管辖范围有限，请指定行政区划。")]}
+            )
+        return attrs
 
 
-class ReformSummaryParams(serializers.Serializer):
-    jurisdiction = JurisdictionCodeField(help_text=gettext_lazy("行政区划代码（6位），如 150200。"))
+class ReformSummaryParams(_JurisdictionParams):
+    jurisdiction = division_code_field(help_text=gettext_lazy("行政区划代码（6位），如 150200。"))
     before = ISODateSerializerField(help_text=gettext_lazy("改革前的基准日期（YYYY-MM-DD）。"))
-    after = ISODateSerializerField(help_text=gettext_lazy("改革后的日期（YYYY-MM-DD）。"))
+    after = ISODateSerializerField(
+        help_text=gettext_lazy("改革后的日期（YYYY-MM-DD），须晚于 before（否则为 400）。")
+    )
     subdivisions = serializers.BooleanField(
         required=False, default=False, help_text=gettext_lazy("true 时包含下级行政区划（全市）。")
     )
@@ -60,14 +72,15 @@ class ReformSummaryParams(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         problem = reports.reform_period_problem(before=attrs["before"], after=attrs["after"])
         if problem:
             raise serializers.ValidationError({"after": problem})
         return attrs
 
 
-class InstitutionsParams(serializers.Serializer):
-    jurisdiction = JurisdictionCodeField(
+class InstitutionsParams(_JurisdictionParams):
+    jurisdiction = division_code_field(
         required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
     )
     as_of = ISODateSerializerField(
@@ -87,8 +100,8 @@ class InstitutionsParams(serializers.Serializer):
     )
 
 
-class _ChangesParamsBase(serializers.Serializer):
-    jurisdiction = JurisdictionCodeField(
+class _ChangesParamsBase(_JurisdictionParams):
+    jurisdiction = division_code_field(
         required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
     )
     subdivisions = serializers.BooleanField(
@@ -96,13 +109,14 @@ class _ChangesParamsBase(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if attrs["to"] < attrs["from"]:
             raise serializers.ValidationError({"to": _("to 不能早于 from。")})
         return attrs
 
 
-class QuotasParams(serializers.Serializer):
-    jurisdiction = JurisdictionCodeField(
+class QuotasParams(_JurisdictionParams):
+    jurisdiction = division_code_field(
         required=False, help_text=gettext_lazy("行政区划代码；不填为全部。")
     )
     as_of = ISODateSerializerField(
@@ -133,25 +147,12 @@ ChangesParams = type(
     (_ChangesParamsBase,),
     {
         "from": ISODateSerializerField(help_text=gettext_lazy("起始日期（含），YYYY-MM-DD。")),
-        "to": ISODateSerializerField(help_text=gettext_lazy("截止日期（含），YYYY-MM-DD。")),
+        "to": ISODateSerializerField(
+            help_text=gettext_lazy("截止日期（含），YYYY-MM-DD，不早于 from（否则为 400）。")
+        ),
         "__module__": __name__,
     },
 )
-
-
-def parse(params_class, request) -> dict:
-    # A plain dict: an empty value is validated (and refused), not taken as absent.
-    params = params_class(data=request.query_params.dict())
-    params.is_valid(raise_exception=True)
-    values = params.validated_data
-    jurisdiction = values.get("jurisdiction")
-    if jurisdiction is not None:
-        require_visible(jurisdiction, request, _("行政区划不在您的管辖范围内。"))
-    elif is_restricted(Jurisdiction, request.user):
-        raise serializers.ValidationError(
-            {"jurisdiction": [_("您的管辖范围有限，请指定行政区划。")]}
-        )
-    return values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,10 +348,11 @@ ChangesReportSerializer = type(
 # ---------------------------------------------------------------------------------------------
 
 
-class ReformSummaryView(APIView):
+class ReformSummaryView(DeclaredParametersMixin, APIView):
     """Figures of a reform between two dates (DESIGN §4)."""
 
     csv_filename = "reform-summary"
+    parameters = {"get": ReformSummaryParams}
 
     @extend_schema(
         summary=gettext_lazy("改革成效汇总"),
@@ -359,16 +361,17 @@ class ReformSummaryView(APIView):
         responses=ReformSummarySerializer,
     )
     def get(self, request):
-        params = parse(ReformSummaryParams, request)
+        params = self.query_parameters
         summary = reports.reform_summary(**params, user=request.user)
         return Response(ReformSummarySerializer(summary).data)
 
 
-class InstitutionsReportView(APIView):
+class InstitutionsReportView(DeclaredParametersMixin, APIView):
     """Institutions on a date grouped by department, category, rank, funding, sector or
     jurisdiction."""
 
     csv_filename = "institutions"
+    parameters = {"get": InstitutionsParams}
     csv_table = "groups"
 
     @extend_schema(
@@ -380,7 +383,7 @@ class InstitutionsReportView(APIView):
         responses=InstitutionsReportSerializer,
     )
     def get(self, request):
-        params = parse(InstitutionsParams, request)
+        params = self.query_parameters
         report = reports.institutions_report(
             on=params.get("as_of") or today(),
             group_by=params["group_by"],
@@ -392,10 +395,11 @@ class InstitutionsReportView(APIView):
         return Response(InstitutionsReportSerializer(report).data)
 
 
-class QuotasReportView(APIView):
+class QuotasReportView(DeclaredParametersMixin, APIView):
     """Balances, headcount and vacancy by quota kind per jurisdiction or department."""
 
     csv_filename = "quotas"
+    parameters = {"get": QuotasParams}
     csv_table = "rows"
 
     @extend_schema(
@@ -405,7 +409,7 @@ class QuotasReportView(APIView):
         responses=QuotasReportSerializer,
     )
     def get(self, request):
-        params = parse(QuotasParams, request)
+        params = self.query_parameters
         report = reports.quotas_report(
             on=params.get("as_of") or today(),
             group_by=params["group_by"],
@@ -418,10 +422,11 @@ class QuotasReportView(APIView):
         return Response(QuotasReportSerializer(report).data)
 
 
-class ChangesReportView(APIView):
+class ChangesReportView(DeclaredParametersMixin, APIView):
     """What was established, ended or changed between two dates, with the events."""
 
     csv_filename = "changes"
+    parameters = {"get": ChangesParams}
     csv_table = "events"
 
     @extend_schema(
@@ -431,7 +436,7 @@ class ChangesReportView(APIView):
         responses=ChangesReportSerializer,
     )
     def get(self, request):
-        params = parse(ChangesParams, request)
+        params = self.query_parameters
         report = reports.changes_report(
             start=params["from"],
             end=params["to"],

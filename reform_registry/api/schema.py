@@ -1,4 +1,5 @@
-"""OpenAPI additions: the one error shape on every operation, and ``?format=``."""
+"""OpenAPI additions: the one error shape on every operation, ``?format=``, and the constraints
+the API keeps that its serializers and filter sets do not declare themselves."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from drf_spectacular.openapi import AutoSchema
+
+from core.dates import MAX_YEAR, MIN_YEAR
 
 ERROR_COMPONENT = {
     "type": "object",
@@ -56,10 +59,42 @@ FORMAT_PARAMETER = {
 }
 
 
+# Statuses only writes answer.
+WRITE_ERRORS = {
+    "409": _("写入被拒绝：与登记簿现有的数据不符（`problems` 中说明）。"),
+}
+
+# The dates the registry reads (``core.dates``): YYYY-MM-DD, years MIN_YEAR to MAX_YEAR.
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+assert (MIN_YEAR, MAX_YEAR) == (1900, 2199), "DATE_PATTERN says the years core.dates accepts"
+
+# Numeric ids in paths (``core.api.ID_REGEX``).
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+
+
+def _declare_dates(schema) -> None:
+    """Every date the API reads carries the pattern of the dates it accepts."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("format") == "date" and schema.get("type") == "string":
+        schema.setdefault("pattern", DATE_PATTERN)
+    for value in schema.get("properties", {}).values():
+        _declare_dates(value)
+    for key in ("items", "allOf", "oneOf", "anyOf"):
+        value = schema.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            _declare_dates(item)
+
+
 def add_errors_and_format(result, generator, request, public):
-    """Postprocessing hook of drf-spectacular."""
+    """Postprocessing hook of drf-spectacular: the one error shape on every operation (and 409
+    on writes), ``?format=``, and the constraints the API keeps that the serializers and
+    filter sets do not say themselves (the range of dates, numeric ids)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_COMPONENT
+    for name, component in schemas.items():
+        if name.endswith("Request"):  # what the API reads (COMPONENT_SPLIT_REQUEST)
+            _declare_dates(component)
     ref = {"$ref": "#/components/schemas/Error"}
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
@@ -68,7 +103,8 @@ def add_errors_and_format(result, generator, request, public):
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for code, description in ERRORS.items():
+            errors = ERRORS if method == "get" else {**ERRORS, **WRITE_ERRORS}
+            for code, description in errors.items():
                 responses.setdefault(
                     code,
                     {
@@ -78,6 +114,9 @@ def add_errors_and_format(result, generator, request, public):
                 )
             params = operation.setdefault("parameters", [])
             for parameter in params:
+                _declare_dates(parameter.get("schema"))
+                if parameter.get("in") == "path" and parameter.get("name") == "id":
+                    parameter["schema"] = dict(ID_SCHEMA)
                 if parameter.get("name") == "format" and parameter.get("in") == "query":
                     parameter.setdefault("description", FORMAT_PARAMETER["description"])
                 elif parameter.get("in") == "path":

@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.dates import ISODateSerializerField
+from units.api.serializers import named_row, unit_key_field
+from units.models import Unit
 
 from ..choices import AccountType, QuotaKindCode, TransferReason
 from ..models import Account, HeadcountReport, Transfer
@@ -111,7 +113,7 @@ class HeadcountInputSerializer(serializers.Serializer):
     """A headcount report pushed by another system; the service validates it like every
     other write."""
 
-    unit = serializers.CharField(max_length=100, help_text=_("机构标识。"))
+    unit = unit_key_field(help_text=_("机构标识。"))
     kind = serializers.ChoiceField(choices=QuotaKindCode.choices, default=QuotaKindCode.INSTITUTION)
     as_of = ISODateSerializerField(help_text=_("统计日期（YYYY-MM-DD）。"))
     actual = serializers.IntegerField(min_value=0, max_value=10_000_000, help_text=_("实有人数。"))
@@ -119,3 +121,8 @@ class HeadcountInputSerializer(serializers.Serializer):
     source = serializers.CharField(  # type: ignore[assignment]
         max_length=100, required=False, allow_blank=True, default="", help_text=_("来源系统。")
     )
+
+    def validate_unit(self, key: str) -> Unit:
+        """The unit of the key (404 naming ``unit`` when none has it): any unit, the
+        service refusing (403) one outside the user's jurisdictions."""
+        return named_row(Unit.objects.all(), key=key)

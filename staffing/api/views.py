@@ -4,17 +4,15 @@ headcount reports (writable through the staffing service)."""
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core import audit as actor_context
+from core.api import ID_REGEX, DeclaredParametersMixin
 from core.restrict import RestrictedViewSetMixin
 from units.api.views import parse_date
-from units.models import Unit
 from units.selectors import today
 
 from .. import services
@@ -37,7 +35,12 @@ from .serializers import (
         description=gettext_lazy("机构账户和周转池账户在查询日期（默认今天）各编制类型的余额。"),
     )
 )
-class BalanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class BalanceViewSet(
+    DeclaredParametersMixin,
+    RestrictedViewSetMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     """Balances per quota kind of unit and pool accounts on ``as_of``: one grouped query for
     the page, whatever its size."""
 
@@ -70,11 +73,13 @@ class BalanceViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         description=gettext_lazy("一笔编制划转及其依据的决定和事项。"),
     ),
 )
-class TransferViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class TransferViewSet(
+    DeclaredParametersMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = Transfer.objects.select_related(*TRANSFER_RELATED).order_by("date", "id")
     serializer_class = TransferSerializer
     filterset_class = TransferFilterSet
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = ID_REGEX
     csv_filename = "transfers"
 
 
@@ -91,13 +96,14 @@ class TransferViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         summary=gettext_lazy("报送实有人数"),
         description=gettext_lazy(
             "报送一份实有人数，需要 staffing.add_headcountreport 权限；同一数字重复报送只记一次"
-            "（200），不同的数字被拒绝（400）。"
+            "（200），不同的数字被拒绝（409）。"
         ),
         request=HeadcountInputSerializer,
         responses={201: HeadcountSerializer, 200: HeadcountSerializer},
     ),
 )
 class HeadcountViewSet(
+    DeclaredParametersMixin,
     RestrictedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -105,13 +111,14 @@ class HeadcountViewSet(
     viewsets.GenericViewSet,
 ):
     """Headcount reports. POST needs the ``staffing.add_headcountreport`` permission; the
-    same figure reported twice is accepted once (200), a different one is refused (400)."""
+    same figure reported twice is accepted once (200), a different one is refused (409)."""
 
     queryset = HeadcountReport.objects.select_related("unit").order_by("unit__key", "kind", "as_of")
     serializer_class = HeadcountSerializer
     filterset_class = HeadcountFilterSet
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = ID_REGEX
     write_permission = "staffing.add_headcountreport"
+    write_permission_label = pgettext_lazy("权限", "报送实有人数")
     csv_filename = "headcounts"
 
     def get_serializer_class(self):
@@ -123,11 +130,7 @@ class HeadcountViewSet(
         incoming = HeadcountInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = incoming.validated_data
-        unit = Unit.objects.filter(key=values["unit"]).first()
-        if unit is None:
-            raise ValidationError(
-                {"unit": [_("机构“%(key)s”不存在。") % {"key": values["unit"][:100]}]}
-            )
+        unit = values["unit"]
         existed = HeadcountReport.objects.filter(
             unit=unit, kind=values["kind"], as_of=values["as_of"]
         ).exists()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+
+from core.api import NOT_FOUND
+from core.dates import ISODateSerializerField
 
 from ..choices import Category, DecisionStatus, EventType, Funding, ParticipantRole, Rank, UnitKind
 from ..models import (
@@ -17,6 +21,9 @@ from ..models import (
     Jurisdiction,
     UnitVersion,
 )
+from ..rules import DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
+from ..selectors.lineage import MAX_LINEAGE_DEPTH
+from ..validators import division_code_validator, unit_key_validator
 
 
 class InstitutionCapSerializer(serializers.ModelSerializer):
@@ -293,3 +300,56 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_new_units(self, event: Event) -> list[str]:
         return [p.unit.key for p in self._parts(event) if p.creates]
+
+
+# ---------------------------------------------------------------------------------------------
+# Query parameters of the details and actions (``core.api.DeclaredParametersMixin``)
+# ---------------------------------------------------------------------------------------------
+
+
+class UnitOnDateParams(serializers.Serializer):
+    as_of = ISODateSerializerField(
+        required=False, help_text=_("查询日期（YYYY-MM-DD），默认今天。")
+    )
+
+
+class LineageParams(serializers.Serializer):
+    depth = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_LINEAGE_DEPTH,
+        error_messages={
+            key: _("应为 0 到 100 之间的整数。") for key in ("invalid", "min_value", "max_value")
+        },
+        help_text=_("追溯的最大步数（0–100），默认不限（100）。"),
+    )
+
+
+def unit_key_field(**kwargs: Any) -> serializers.RegexField:
+    """A unit's (or an event's) key, of the form of ``UNIT_KEY_FORMAT`` (400 otherwise)."""
+    return serializers.RegexField(
+        UNIT_KEY_FORMAT,
+        max_length=100,
+        error_messages={"invalid": unit_key_validator.message},
+        **kwargs,
+    )
+
+
+def division_code_field(**kwargs: Any) -> serializers.RegexField:
+    """A six-digit division code (400 otherwise)."""
+    return serializers.RegexField(
+        DIVISION_CODE_FORMAT,
+        error_messages={"invalid": division_code_validator.message},
+        **kwargs,
+    )
+
+
+def named_row(queryset: QuerySet, **lookup: Any) -> Any:
+    """The one row a well-formed key names, or a 404 naming the parameter (``NOT_FOUND``)."""
+    row = queryset.filter(**lookup).first()
+    if row is None:
+        value = str(next(iter(lookup.values())))[:100]
+        raise serializers.ValidationError(
+            _("“%(value)s”不存在。") % {"value": value}, code=NOT_FOUND
+        )
+    return row

@@ -8,15 +8,13 @@ from typing import overload
 
 from django.db.models import Count, Prefetch
 from django.http import Http404
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import api_parameters
+from core.api import ID_REGEX, DeclaredParametersMixin
 from core.dates import InvalidDate, parse_iso_date
 from core.restrict import RestrictedViewSetMixin
 
@@ -24,29 +22,22 @@ from .. import selectors
 from ..choices import EventType, ParticipantRole
 from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
 from ..models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
-from ..selectors.units import unit_list
+from ..rules import DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
 from .serializers import (
     DecisionSerializer,
     EventSerializer,
     JurisdictionSerializer,
+    LineageParams,
     LineageSerializer,
     UnitDetailSerializer,
     UnitHistorySerializer,
+    UnitOnDateParams,
     UnitStateSerializer,
 )
 
-KEY_REGEX = r"[^/]+"
-
-AS_OF = OpenApiParameter(
-    "as_of",
-    OpenApiTypes.DATE,
-    description=gettext_lazy("查询日期（YYYY-MM-DD），默认今天。"),
-)
-DEPTH = OpenApiParameter(
-    "depth",
-    OpenApiTypes.INT,
-    description=gettext_lazy("追溯的最大步数（0–100），默认不限（100）。"),
-)
+# The forms of the keys in the paths: a key of another form is a 404, like an unknown one.
+KEY_REGEX = UNIT_KEY_FORMAT.removeprefix("^").removesuffix("$")
+CODE_REGEX = DIVISION_CODE_FORMAT.removeprefix("^").removesuffix("$")
 
 
 @overload
@@ -64,21 +55,6 @@ def parse_date(request, name: str, default: dt.date | None = None) -> dt.date | 
         raise exceptions.ValidationError({name: [exc.message]}) from None
 
 
-def parse_int(request, name: str, *, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        raise exceptions.ValidationError(
-            {name: [_("应为 %(low)d 到 %(high)d 之间的整数。") % {"low": low, "high": high}]}
-        )
-    return value
-
-
 @extend_schema_view(
     list=extend_schema(
         summary=gettext_lazy("行政区划列表"),
@@ -89,7 +65,9 @@ def parse_int(request, name: str, *, low: int, high: int) -> int | None:
         description=gettext_lazy("一个行政区划（按六位代码）及其事业单位限额。"),
     ),
 )
-class JurisdictionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class JurisdictionViewSet(
+    DeclaredParametersMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet
+):
     """Administrative divisions with their institution caps."""
 
     queryset = (
@@ -100,7 +78,7 @@ class JurisdictionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet)
     serializer_class = JurisdictionSerializer
     filterset_class = JurisdictionFilterSet
     lookup_field = "code"
-    lookup_value_regex = KEY_REGEX
+    lookup_value_regex = CODE_REGEX
     csv_filename = "jurisdictions"
 
     def get_object(self):
@@ -116,8 +94,15 @@ class JurisdictionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet)
         description=gettext_lazy("各机构在查询日期（默认今天）的状态，按机构标识排序。"),
     ),
 )
-class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
-    """Units addressed by key; the list gives each unit's state on ``as_of``."""
+class UnitViewSet(
+    DeclaredParametersMixin,
+    RestrictedViewSetMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Units addressed by key; the list gives each unit's state on ``as_of``, chosen and
+    filtered by ``UnitFilterSet`` (the one set of filters of the unit list, as in
+    ``selectors.units.unit_list``)."""
 
     queryset = UnitVersion.objects.select_related("unit", "jurisdiction", "parent").order_by(
         "unit__key"
@@ -127,6 +112,7 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     lookup_field = "key"
     lookup_value_regex = KEY_REGEX
     csv_filename = "units"
+    parameters = {"retrieve": UnitOnDateParams, "lineage": LineageParams}
 
     def get_unit(self) -> Unit:
         """The unit of the URL, or 404 (also outside the user's jurisdictions)."""
@@ -135,25 +121,15 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
         except (Unit.DoesNotExist, ValueError):
             raise Http404 from None
 
-    def list(self, request, *args, **kwargs):
-        queryset = unit_list(
-            filters=request.query_params,
-            queryset=self.get_queryset(),
-            parameters=api_parameters(self),
-        )
-        page = self.paginate_queryset(queryset)
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
-
     @extend_schema(
         summary=gettext_lazy("一个机构（某日状态）"),
         description=gettext_lazy("一个机构（按机构标识）在查询日期（默认今天）的登记状态。"),
-        parameters=[AS_OF],
+        parameters=[UnitOnDateParams],
         responses=UnitDetailSerializer,
     )
     def retrieve(self, request, key=None, **kwargs):
         unit = self.get_unit()
-        on = parse_date(request, "as_of", selectors.today())
+        on = self.query_parameters.get("as_of") or selectors.today()
         record = selectors.unit_record(unit=unit, on=on)
         return Response(UnitDetailSerializer(record, context=self.get_serializer_context()).data)
 
@@ -187,13 +163,13 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary=gettext_lazy("机构谱系：前身与后继"),
         description=gettext_lazy("沿改革事项追溯的前身与后继机构，最多 depth 步。"),
-        parameters=[DEPTH],
+        parameters=[LineageParams],
         responses=LineageSerializer,
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def lineage(self, request, key=None, **kwargs):
         unit = self.get_unit()
-        depth = parse_int(request, "depth", low=0, high=selectors.MAX_LINEAGE_DEPTH)
+        depth = self.query_parameters.get("depth")
         lineage = selectors.unit_lineage(unit=unit, depth=depth, user=request.user)
         names = selectors.latest_names(lineage.units)
         nodes = [
@@ -237,7 +213,9 @@ class UnitViewSet(RestrictedViewSetMixin, viewsets.GenericViewSet):
         description=gettext_lazy("一个改革决定及其附件。"),
     ),
 )
-class DecisionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class DecisionViewSet(
+    DeclaredParametersMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = (
         Decision.objects.annotate(event_count=Count("events"))
         .prefetch_related("attachments")
@@ -245,7 +223,7 @@ class DecisionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilterSet
-    lookup_value_regex = KEY_REGEX
+    lookup_value_regex = ID_REGEX
     csv_filename = "decisions"
 
 
@@ -259,7 +237,7 @@ class DecisionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         description=gettext_lazy("一个改革事项（按事项标识）及其来源和目标机构。"),
     ),
 )
-class EventViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class EventViewSet(DeclaredParametersMixin, RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (
         Event.objects.select_related("decision")
         .prefetch_related(

@@ -21,8 +21,8 @@ def error(response, status):
         ("/api/v1/units/", {"as_of": "2020-13-01"}, "as_of"),
         ("/api/v1/units/", {"kind": "ministry"}, "kind"),
         ("/api/v1/units/", {"category": "x"}, "category"),
-        ("/api/v1/units/", {"jurisdiction": "999999"}, "jurisdiction"),
-        ("/api/v1/units/", {"parent": "NOPE"}, "parent"),
+        ("/api/v1/units/", {"jurisdiction": "15020"}, "jurisdiction"),
+        ("/api/v1/units/", {"parent": "no such key"}, "parent"),
         ("/api/v1/units/", {"business_functions": "maybe"}, "business_functions"),
         ("/api/v1/units/", {"page_size": "0"}, "page_size"),
         ("/api/v1/units/", {"page_size": "1001"}, "page_size"),
@@ -31,12 +31,18 @@ def error(response, status):
         ("/api/v1/units/N1/lineage/", {"depth": "-1"}, "depth"),
         ("/api/v1/units/N1/lineage/", {"depth": "x"}, "depth"),
         ("/api/v1/events/", {"effective_from": "2020-02-30"}, "effective_from"),
-        ("/api/v1/events/", {"unit": "NOPE"}, "unit"),
-        ("/api/v1/events/", {"decision": "NOPE"}, "decision"),
+        ("/api/v1/events/", {"unit": "-x"}, "unit"),
+        ("/api/v1/events/", {"decision": "号" * 101}, "decision"),
         ("/api/v1/jurisdictions/", {"parent": "1"}, "parent"),
+        ("/api/v1/units/", {"page": ""}, "page"),
+        ("/api/v1/units/", {"page": "0"}, "page"),
+        ("/api/v1/units/", {"page": "last"}, "page"),
+        ("/api/v1/units/N1/lineage/", {"depth": "101"}, "depth"),
+        ("/api/v1/transfers/", {"amount_min": "437584284240283833466880"}, "amount_min"),
+        ("/api/v1/headcounts/", {"actual_max": "-1"}, "actual_max"),
         (
             "/api/v1/reports/reform-summary/",
-            {"jurisdiction": "999999", "before": "2020-01-01", "after": "2021-03-31"},
+            {"jurisdiction": "1502", "before": "2020-01-01", "after": "2021-03-31"},
             "jurisdiction",
         ),
         (
@@ -49,6 +55,7 @@ def error(response, status):
             {"jurisdiction": "150200", "before": "2021-01-01", "after": "2020-01-01"},
             "after",
         ),
+        ("/api/v1/reports/changes/", {"from": "2021-01-01", "to": "2020-01-01"}, "to"),
         ("/api/v1/reports/institutions/", {"group_by": "colour"}, "group_by"),
         ("/api/v1/reports/changes/", {"from": "2020-01-01", "to": "bad"}, "to"),
         ("/api/v1/reports/changes/", {"to": "2020-01-01"}, "from"),
@@ -58,6 +65,39 @@ def test_bad_parameter_is_400_naming_it(api, reform, path, params, parameter):
     body = error(api.get(path, params), 400)
     assert parameter in {p.get("parameter") for p in body["problems"]}, body
     assert parameter in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/v1/units/", {"jurisdiction": "999999"}, "jurisdiction"),
+        ("/api/v1/units/", {"parent": "NOPE"}, "parent"),
+        ("/api/v1/events/", {"unit": "NOPE"}, "unit"),
+        ("/api/v1/events/", {"decision": "NOPE"}, "decision"),
+        ("/api/v1/jurisdictions/", {"parent": "999999"}, "parent"),
+        ("/api/v1/transfers/", {"pool": "999999"}, "pool"),
+        ("/api/v1/balances/", {"unit": "NOPE"}, "unit"),
+        (
+            "/api/v1/reports/reform-summary/",
+            {"jurisdiction": "999999", "before": "2020-01-01", "after": "2021-03-31"},
+            "jurisdiction",
+        ),
+        ("/api/v1/reports/quotas/", {"jurisdiction": "999999"}, "jurisdiction"),
+    ],
+)
+def test_well_formed_unknown_key_in_a_parameter_is_404_naming_it(
+    api, reform, path, params, parameter
+):
+    """The schema allows any well-formed key; one that names nothing is not found (404), not a
+    bad request."""
+    body = error(api.get(path, params), 404)
+    assert body["code"] == "not_found"
+    assert [p.get("parameter") for p in body["problems"]] == [parameter], body
+
+
+def test_a_malformed_and_an_unknown_parameter_together_are_400(api, reform):
+    body = error(api.get("/api/v1/units/", {"parent": "NOPE", "kind": "ministry"}), 400)
+    assert {p["parameter"] for p in body["problems"]} == {"parent", "kind"}
 
 
 @pytest.mark.parametrize(
@@ -189,3 +229,81 @@ def test_csv_of_reports(api, reform):
 def test_csv_of_an_error_keeps_the_status(api, reform):
     response = api.get("/api/v1/units/", {"as_of": "bad", "format": "csv"})
     assert response.status_code == 400
+
+
+# --- the site's error shape on every error ------------------------------------------------------
+
+
+def post_raw(client, body, token, **extra):
+    return client.post(
+        "/api/v1/headcounts/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+        **extra,
+    )
+
+
+def test_bad_json_gets_the_error_shape_in_chinese(client, reform, writer_token):
+    from staffing.models import HeadcountReport
+
+    count = HeadcountReport.objects.count()
+    body = error(post_raw(client, '{"unit": "I6", "actual": ', writer_token), 400)
+    assert body["code"] == "parse_error"
+    assert body["message"] == "请求正文不是有效的 JSON：第 1 行第 26 列有误。"
+    assert body["problems"] == [{"message": body["message"]}]
+    assert HeadcountReport.objects.count() == count
+
+
+def test_bad_json_gets_the_error_shape_in_english(client, reform, writer_token, settings):
+    # The interface's language is the one the user chose (the language cookie); an API client
+    # chooses it the same way.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = error(post_raw(client, "{bad", writer_token), 400)
+    assert body["message"] == "The request body is not valid JSON: error at line 1, column 2."
+    assert "parameter" not in body["problems"][0]
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (lambda c, t: c.get("/api/v1/units/NOPE/", HTTP_AUTHORIZATION=f"Token {t}"), 404),
+        (lambda c, t: c.get("/api/v1/units/"), 401),
+        (lambda c, t: c.get("/api/v1/units/", HTTP_AUTHORIZATION="Token nope"), 401),
+        (lambda c, t: c.delete("/api/v1/headcounts/1/", HTTP_AUTHORIZATION=f"Token {t}"), 405),
+        (lambda c, t: post_raw(c, "[", t), 400),
+    ],
+)
+def test_no_problem_is_said_to_be_about_detail(client, reform, writer_token, request_, status):
+    """DRF's own errors ({"detail": …}) are about the request as a whole: their problems name
+    no parameter."""
+    body = error(request_(client, writer_token), status)
+    assert body["problems"] and all("parameter" not in p for p in body["problems"]), body
+
+
+def test_every_problem_of_a_bad_body_names_its_field(client, reform, writer_token):
+    body = error(
+        post_raw(client, '{"unit": "I6", "as_of": "2021-13-01", "actual": -1}', writer_token),
+        400,
+    )
+    assert {p["parameter"] for p in body["problems"]} == {"as_of", "actual"}
+
+
+def test_a_403_names_the_missing_headcount_permission(client, reform, official):
+    from staffing.models import HeadcountReport
+
+    token = Token.objects.create(user=official).key
+    body = error(post_raw(client, '{"unit": "I6", "as_of": "2021-03-31", "actual": 4}', token), 403)
+    assert "报送实有人数" in body["message"]
+    assert "staffing.add_headcountreport" in body["message"]
+    assert "只读角色" not in body["message"]
+    assert [p["permission"] for p in body["problems"]] == ["staffing.add_headcountreport"]
+    assert not HeadcountReport.objects.filter(as_of="2021-03-31").exists()
+
+
+def test_a_403_names_the_missing_read_permission(client, db):
+    user = User.objects.create_user("nobody", password="x")
+    token = Token.objects.create(user=user).key
+    body = error(client.get("/api/v1/units/", HTTP_AUTHORIZATION=f"Token {token}"), 403)
+    assert "units.view_unit" in body["message"]
+    assert [p["permission"] for p in body["problems"]] == ["units.view_unit"]

@@ -156,3 +156,42 @@ def test_schema_is_chinese_by_default_and_english_on_request(client, db, setting
     assert by_parameter["info"]["title"] == "Reform registry API"
     browser = client.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en")
     assert browser.json()["info"]["title"] == chinese["info"]["title"]
+
+
+def test_schema_states_the_constraints_and_errors_the_api_keeps(client, db):
+    """What a client generated from the schema needs to send only what the API accepts
+    (tests/reform_registry/api/test_parameters.py checks that the API keeps each of them)."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+
+    def parameter(path, name, method="get"):
+        found = [p for p in paths[path][method]["parameters"] if p["name"] == name]
+        assert len(found) == 1, (path, name)
+        return found[0]["schema"]
+
+    date = parameter("/api/v1/units/", "as_of")
+    assert date["format"] == "date" and date["pattern"].startswith("^(19[0-9]{2}|2[01]")
+    assert parameter("/api/v1/units/", "jurisdiction")["pattern"] == "^(?:[0-9]{6})?$"
+    assert parameter("/api/v1/reports/reform-summary/", "jurisdiction")["pattern"] == ("^[0-9]{6}$")
+    assert parameter("/api/v1/units/", "parent")["pattern"].startswith("^(?:[A-Za-z0-9]")
+    assert parameter("/api/v1/jurisdictions/{code}/", "code")["pattern"] == "^[0-9]{6}$"
+    depth = parameter("/api/v1/units/{key}/lineage/", "depth")
+    assert (depth["type"], depth["minimum"], depth["maximum"]) == ("integer", 0, 100)
+    page = parameter("/api/v1/units/", "page")
+    assert (page["type"], page["minimum"]) == ("integer", 1)
+    amount = parameter("/api/v1/transfers/", "amount_min")
+    assert (amount["minimum"], amount["maximum"]) == (0, 10_000_000)
+    assert parameter("/api/v1/decisions/{id}/", "id")["type"] == "integer"
+    assert set(parameter("/api/v1/units/", "kind")["enum"]) == {"department", "institution"}
+    assert "department" in parameter("/api/v1/reports/institutions/", "group_by")["enum"]
+    body = schema["components"]["schemas"]["HeadcountInputRequest"]["properties"]
+    assert body["unit"]["pattern"].startswith("^[A-Za-z0-9]")
+    assert body["as_of"]["pattern"] == date["pattern"]
+    assert (body["actual"]["minimum"], body["actual"]["maximum"]) == (0, 10_000_000)
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            statuses = {"400", "401", "403", "404"} | ({"409"} if method == "post" else set())
+            for status in statuses:
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"] == error, (method, path, status)

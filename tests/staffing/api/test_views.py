@@ -85,7 +85,7 @@ def test_headcount_post_with_write_permission(client, ledger, writer_token):
     assert entry.actor == "system2" and entry.user.username == "system2"
     assert post(client, writer_token, body).status_code == 200  # the same figure again
     refused = post(client, writer_token, {**body, "actual": 5})
-    assert refused.status_code == 400
+    assert refused.status_code == 409  # well formed, but contradicting what is stored
     assert refused.json()["error"]["code"] == "refused"
     assert HeadcountReport.objects.filter(unit__key="I6").count() == 2
 
@@ -93,7 +93,7 @@ def test_headcount_post_with_write_permission(client, ledger, writer_token):
 @pytest.mark.parametrize(
     ("body", "parameter"),
     [
-        ({"unit": "NOPE", "as_of": "2021-01-01", "actual": 1}, "unit"),
+        ({"unit": "-no such key", "as_of": "2021-01-01", "actual": 1}, "unit"),
         ({"unit": "I6", "as_of": "2021-01-01", "actual": -1}, "actual"),
         ({"unit": "I6", "as_of": "2021-13-01", "actual": 1}, "as_of"),
         ({"unit": "I6", "as_of": "2021-01-01", "actual": 1, "kind": "x"}, "kind"),
@@ -107,9 +107,18 @@ def test_headcount_post_bad_input(client, ledger, writer_token, body, parameter)
     assert parameter in {p.get("parameter") for p in problems}
 
 
+def test_headcount_post_for_an_unknown_unit_is_404_naming_it(client, ledger, writer_token):
+    response = post(client, writer_token, {"unit": "NOPE", "as_of": "2021-01-01", "actual": 1})
+    assert response.status_code == 404, response.content
+    error = response.json()["error"]
+    assert error["code"] == "not_found"
+    assert [p["parameter"] for p in error["problems"]] == ["unit"]
+    assert not HeadcountReport.objects.filter(as_of="2021-01-01", actual=1).exists()
+
+
 def test_headcount_post_for_an_ended_unit_is_refused(client, ledger, writer_token):
     response = post(client, writer_token, {"unit": "I1", "as_of": "2021-01-01", "actual": 1})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "I1" in response.json()["error"]["message"]
     assert not HeadcountReport.objects.filter(unit__key="I1").exists()
 
@@ -121,7 +130,7 @@ def test_headcount_post_dated_after_today_is_refused(client, ledger, writer_toke
         as_of = (today + dt.timedelta(days=1)).isoformat()
     audit_before = AuditEntry.objects.count()
     response = post(client, writer_token, {"unit": "I6", "as_of": as_of, "actual": 201})
-    assert response.status_code == 400, response.content
+    assert response.status_code == 409, response.content
     error = response.json()["error"]
     assert error["code"] == "refused"
     assert as_of in error["message"] and "晚于今天" in error["message"]
