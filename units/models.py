@@ -631,6 +631,57 @@ class UnitDocument(models.Model):
         return self.title
 
 
+class SearchGramsField(models.TextField):
+    """The n-grams of a search text as quoted lexemes (``'住建' '建局'``): a text-search vector on
+    PostgreSQL, where a GIN index holds them; plain text elsewhere (an FTS5 table indexes it on
+    SQLite)."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "postgresql":
+            return "tsvector"
+        return super().db_type(connection)
+
+
+class UnitSearchEntry(models.Model):
+    """The searchable texts of one unit in one tier — its current name, short name, credit code
+    and key, or its former names, short names and credit codes — with their character n-grams:
+    the index of search (DESIGN §6). Kept by the derivation whenever versions are stored."""
+
+    CURRENT = 0
+    FORMER = 1
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="search_entries"
+    )
+    tier = models.PositiveSmallIntegerField(
+        _("层次"), choices=[(CURRENT, _("现用名称")), (FORMER, _("曾用名称"))]
+    )
+    text = models.TextField(_("检索文本"))
+    grams = SearchGramsField(_("字元"))
+
+    objects = RestrictedManager()
+    restricted_through = "unit"
+
+    class Meta:
+        verbose_name = _("检索条目")
+        verbose_name_plural = _("检索条目")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "tier"],
+                name="%(app_label)s_%(class)s_once_per_tier",
+                violation_error_message=_("每个机构每一层次只有一个检索条目。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier__in=[0, 1]),
+                name="%(app_label)s_%(class)s_tier_valid",
+                violation_error_message=_("未知的检索层次。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.tier}"
+
+
 class AuditEntry(models.Model):
     """One write to the registry: who, when, which request, what object, before and after."""
 

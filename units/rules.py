@@ -7,6 +7,7 @@ call these rules so that each lives once.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Container, Iterable
 from itertools import count
@@ -453,3 +454,57 @@ def generated_unit_key(event_key: str, slot: int, taken: Container[str]) -> str:
     ``2020-12-merge-1-new1``, else ``…-new1-2``, ``…-new1-3`` … whichever is not ``taken``."""
     base = f"{event_key[: 100 - len(f'-new{slot}') - 4]}-new{slot}"
     return _free((base if n == 1 else f"{base}-{n}" for n in count(1)), taken)
+
+
+# ---------------------------------------------------------------------------------------------
+# Search (DESIGN §6): texts in one normal form, and their character n-grams
+# ---------------------------------------------------------------------------------------------
+
+
+def search_normal(text: str) -> str:
+    """A text as search compares it: full-width forms folded (NFKC), Latin letters in lower
+    case, runs of white space as one space."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+
+def search_text(lines: Iterable[str]) -> str:
+    """The searchable texts of a unit's tier in one field: each normalised text on a line of
+    its own, the field opening and closing with a line break (so that a whole text is found as
+    "\n" + text + "\n")."""
+    kept = sorted({line for line in (search_normal(t) for t in lines) if line})
+    return "\n" + "\n".join(kept) + "\n" if kept else "\n"
+
+
+def search_grams(text: str) -> set[str]:
+    """The n-grams that index a search text: every character (one-character fragments) and every
+    pair of neighbouring characters inside a line, none holding white space."""
+    grams: set[str] = set()
+    for line in text.split("\n"):
+        grams.update(c for c in line if not c.isspace())
+        grams.update(
+            a + b for a, b in zip(line, line[1:], strict=False) if not (a.isspace() or b.isspace())
+        )
+    return grams
+
+
+def quoted_lexemes(grams: Iterable[str]) -> str:
+    """N-grams as the quoted lexemes of a text-search vector (``'住建' '建局'``), in order."""
+    return " ".join("'" + g.replace("\\", "\\\\").replace("'", "''") + "'" for g in sorted(grams))
+
+
+def lexemes_of(text: str) -> set[str]:
+    """The n-grams of quoted lexemes, as ``quoted_lexemes`` writes them and PostgreSQL gives
+    them back."""
+    return {
+        m.group(1).replace("''", "'").replace("\\\\", "\\")
+        for m in re.finditer(r"'((?:[^'\\]|''|\\.)*)'", text)
+    }
+
+
+def query_grams(fragment: str) -> list[str]:
+    """The n-grams every text holding a normalised fragment holds: each pair of neighbouring
+    characters of it, or its characters when it has no such pair (one character, or characters
+    between spaces); empty for white space alone."""
+    characters = {c for c in fragment if not c.isspace()}
+    pairs = search_grams(fragment) - characters
+    return sorted(pairs or characters)

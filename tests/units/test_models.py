@@ -18,6 +18,7 @@ from units.models import (
     Unit,
     UnitDocument,
     UnitRegistration,
+    UnitSearchEntry,
     UnitVersion,
 )
 
@@ -174,6 +175,14 @@ CASES = {
     "document kind valid": lambda b: UnitDocument.objects.create(
         unit=b["unit"], kind="poem", title="t", issued_on=D(2020, 1, 1)
     ),
+    # UnitSearchEntry
+    "search entry once per tier": lambda b: [
+        UnitSearchEntry.objects.create(unit=b["unit"], tier=1, text="\n甲\n", grams="甲")
+        for _ in range(2)
+    ],
+    "search tier valid": lambda b: UnitSearchEntry.objects.create(
+        unit=b["unit"], tier=2, text="\n甲\n", grams="甲"
+    ),
     # JurisdictionScope
     "scope once per user": lambda b: [
         JurisdictionScope.objects.create(user=b["user"], jurisdiction=b["city"]) for _ in range(2)
@@ -224,6 +233,8 @@ NAMED = {
     "units_eventparticipant_role_valid": "participant role valid",
     "units_eventparticipant_only_targets_created": "only targets are created",
     "units_unitdocument_kind_valid": "document kind valid",
+    "units_unitsearchentry_once_per_tier": "search entry once per tier",
+    "units_unitsearchentry_tier_valid": "search tier valid",
     "units_jurisdictionscope_once_per_user": "scope once per user",
 }
 

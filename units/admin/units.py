@@ -155,6 +155,7 @@ class UnitScreenAdmin(ServiceFormAdmin):
     change_form_template = "admin/units/unit_change_form.html"
     list_display = [
         "display_name",
+        "short_name_display",
         "key",
         "status_display",
         "jurisdiction_display",
@@ -191,6 +192,9 @@ class UnitScreenAdmin(ServiceFormAdmin):
             .get_queryset(request)
             .annotate(
                 current_name=Coalesce(_today_version("name"), _first_version("name")),
+                current_short_name=Coalesce(
+                    _today_version("short_name"), _first_version("short_name")
+                ),
                 current_jurisdiction=_today_version("jurisdiction__name"),
                 current_parent_key=_today_version("parent__key"),
                 current_parent_name=Subquery(
@@ -216,6 +220,10 @@ class UnitScreenAdmin(ServiceFormAdmin):
     @admin.display(description=_("名称"), ordering="current_name")
     def display_name(self, obj):
         return obj.current_name or obj.key
+
+    @admin.display(description=_("简称"), ordering="current_short_name")
+    def short_name_display(self, obj):
+        return obj.current_short_name or "—"
 
     @admin.display(description=_("状态"))
     def status_display(self, obj):

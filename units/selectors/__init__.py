@@ -17,6 +17,7 @@ from .history import (
 )
 from .jurisdictions import jurisdiction_ids
 from .lineage import MAX_LINEAGE_DEPTH, Lineage, LineageEdge, LineageExit, unit_lineage
+from .search import units_matching
 from .versions import (
     UnitRecord,
     UnitSpan,
@@ -35,7 +36,6 @@ from .versions import (
     unit_spans,
     unit_state,
     unit_status_on,
-    units_matching,
     version_in_force,
     version_values,
     versions_on,

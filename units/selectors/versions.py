@@ -146,17 +146,6 @@ def latest_names(unit_ids: Iterable[int], *, on: dt.date | None = None) -> dict[
     return {unit_id: v.name for unit_id, v in latest_versions(unit_ids, on=on).items()}
 
 
-def units_matching(text: str) -> QuerySet[Unit]:
-    """Units whose current or former name, short name, key or credit code contains the text."""
-    text = text.strip()
-    return Unit.objects.filter(
-        Q(key__icontains=text)
-        | Q(versions__name__icontains=text)
-        | Q(versions__short_name__icontains=text)
-        | Q(versions__credit_code__iexact=text)
-    ).distinct()
-
-
 def institution_versions(*, exclude_pending: bool = True) -> QuerySet[UnitVersion]:
     """Versions of institutions that count (DESIGN §4): with ``exclude_pending``, not those of
     business institutions pending wind-down (see ``units.rules.is_counted_institution``)."""

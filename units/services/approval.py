@@ -25,8 +25,9 @@ from ..models import Decision, EventParticipant, Unit, UnitVersion
 from ..rules import ATTRIBUTE_FIELDS
 from ..signals import registry_changed
 from .decisions import decision_snapshot, draft_locked
-from .derivation import Derivation, check_supervision, derive, stored_signature
+from .derivation import Derivation, derive_checked, stored_signature
 from .events import decision_structure_problems
+from .search import search_index_store
 
 
 def affected_unit_ids(decision_ids: Iterable[int]) -> set[int]:
@@ -70,9 +71,7 @@ def rederive(
                 .order_by("id")
                 .values_list("id")
             )
-    derivation = derive(ids)
-    if not derivation.problems:
-        check_supervision(derivation, all_units=ids is None)
+    derivation = derive_checked(ids)
     _raise_if_problems(derivation, refusal or _("登记簿无法据此更新。"))
     target_ids = list(derivation.versions) if ids is None else sorted(ids)
     _store_versions(target_ids, derivation)
@@ -112,6 +111,7 @@ def _store_versions(unit_ids: list[int], derivation: Derivation) -> None:
         for uid in unit_ids
         if stored.get(uid, []) != [v.signature() for v in derivation.versions.get(uid, [])]
     ]
+    search_index_store(changed, derivation)
     for batch in chunked(changed):
         UnitVersion.objects.filter(unit_id__in=batch).delete()
     versions = [v for uid in changed for v in derivation.versions.get(uid, [])]

@@ -9,14 +9,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import audit
-from ..models import UnitVersion
+from ..models import Unit, UnitVersion
 from ..rules import ATTRIBUTE_FIELDS
 from .approval import rederive
 from .derivation import derive_checked, stored_signature
+from .search import search_index_differences, search_index_store
 
 
 def registry_differences() -> list[dict]:
-    """Compare every stored version with a fresh derivation; [] when they agree."""
+    """Compare every stored version, and the search index, with a fresh derivation; [] when
+    they agree."""
     derivation = derive_checked(None)
     differences: list[dict] = [dict(p, kind="problem") for p in derivation.problems]
     stored: dict[int, list[tuple]] = {}
@@ -36,6 +38,8 @@ def registry_differences() -> list[dict]:
                     % {"unit": derivation.keys.get(uid, uid)},
                 }
             )
+    if not derivation.problems:
+        differences += search_index_differences(derivation)
     return differences
 
 
@@ -50,7 +54,9 @@ def _describe(signature: tuple) -> dict[str, Any]:
 
 @transaction.atomic
 def registry_rebuild() -> int:
-    """Re-derive every version from registrations and approved events; returns units touched."""
+    """Re-derive every version (and the search index) from registrations and approved events;
+    returns units touched."""
     derivation = rederive(unit_ids=None, action="rebuild")
+    search_index_store(Unit.objects.values_list("id", flat=True), derivation)
     audit.record_summary("rebuild", "units.unitversion", "*", {"units": len(derivation.versions)})
     return len(derivation.versions)
