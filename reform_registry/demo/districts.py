@@ -10,7 +10,7 @@ from typing import Any
 from units.choices import Rank, UnitKind
 
 from .baotou import D, Registration
-from .draws import institution_attrs
+from .draws import PLACE_NAMES, institution_attrs, short_name_of
 
 # (key, kind, name, jurisdiction, supervising department, topic)
 DISTRICT_UNITS: list[tuple[str, str, str, str, str | None, str]] = [
@@ -74,6 +74,7 @@ def district_registrations(rng: random.Random) -> list[Registration]:
         if kind == UnitKind.DEPARTMENT:
             attrs: dict[str, Any] = {
                 "name": name,
+                "short_name": short_name_of(name, PLACE_NAMES[division]),
                 "jurisdiction": division,
                 "rank": Rank.SECTION,
                 "sector": topic,

@@ -11,7 +11,7 @@ from typing import Any
 from units.choices import Category, Funding, Rank, UnitKind
 from units.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
 
-from .baotou import CITY
+from .baotou import CITY, JURISDICTIONS
 
 # Names of institutions after their department's topic: the demo's departments without a list
 # of names, and every institution of the generated registry.
@@ -67,6 +67,19 @@ def functions_text(name: str, topic: str) -> str:
     )
 
 
+PLACE_NAMES = {code: name for code, name, _level, _parent in JURISDICTIONS}
+
+
+def short_name_of(name: str, place: str) -> str:
+    """The short name an office writes for a unit of a place: the place's name shortened to
+    its last character (包头市住房保障服务中心 → 市住房保障服务中心, 中共包头市委党校 →
+    市委党校, 昆都仑区民政局 → 区民政局)."""
+    for prefix, short in ((f"中共{place}委", place[-1] + "委"), (place, place[-1])):
+        if place and name.startswith(prefix):
+            return short + name[len(prefix) :]
+    return name
+
+
 def institution_attrs(
     rng: random.Random, *, name: str, parent: str, topic: str, division: str = CITY
 ) -> dict[str, Any]:
@@ -87,6 +100,7 @@ def institution_attrs(
     }[category]
     attrs: dict[str, Any] = {
         "name": name,
+        "short_name": short_name_of(name, PLACE_NAMES.get(division, "")),
         "jurisdiction": division,
         "parent": parent,
         "category": category,

@@ -30,7 +30,7 @@ from units.choices import Category, EventType, Funding, JurisdictionLevel, Rank,
 from units.models import Jurisdiction, UnitRegistration
 from units.rules import credit_code_check_character
 
-from .draws import INSTITUTION_SUFFIXES
+from .draws import INSTITUTION_SUFFIXES, short_name_of
 from .hooks import step_function
 
 PROVINCE_CODE = "990000"
@@ -156,6 +156,7 @@ class Generator:
         name = place.name + topic + rng.choice(INSTITUTION_SUFFIXES)
         attrs = {
             "name": name,
+            "short_name": short_name_of(name, place.name),
             "jurisdiction": place.code,
             "parent": department,
             "category": category,
@@ -206,8 +207,10 @@ class Generator:
             n_departments = max(3, min(len(TOPICS), count // 10 + 2))
             for d, topic in enumerate(self.rng.sample(TOPICS, n_departments)):
                 key = f"{self.prefix}-{place.code}-d{d + 1}"
+                name = place.name + topic + DEPARTMENT_SUFFIX.get(topic, "局")
                 attrs = {
-                    "name": place.name + topic + DEPARTMENT_SUFFIX.get(topic, "局"),
+                    "name": name,
+                    "short_name": short_name_of(name, place.name),
                     "jurisdiction": place.code,
                     "rank": Rank.DIVISION
                     if place.level == JurisdictionLevel.CITY
@@ -480,14 +483,16 @@ class PlannedEvent:
             for suffix in DEPARTMENT_RENAMES
             if place.name + current["sector"] + suffix != current["name"]
         ]
-        attrs = {"name": g.rng.choice(names)}
+        name = g.rng.choice(names)
+        attrs = {"name": name, "short_name": short_name_of(name, place.name)}
         g.attrs[department].update(attrs)
         return self._event(EventType.CHANGE, sources=[department], attributes=attrs)
 
     def changed_attributes(self, kind: str, current: dict[str, Any]) -> dict[str, Any]:
         g, place, rng = self.generator, self.place, self.generator.rng
         if kind == "rename":
-            return {"name": place.name + current["sector"] + rng.choice(INSTITUTION_SUFFIXES)}
+            name = place.name + current["sector"] + rng.choice(INSTITUTION_SUFFIXES)
+            return {"name": name, "short_name": short_name_of(name, place.name)}
         if kind == "transfer" and len(place.departments) > 1:
             parent = rng.choice([d for d in place.departments if d != current["parent"]])
             return {"parent": parent, "sector": g.attrs[parent]["sector"]}

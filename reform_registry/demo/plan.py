@@ -15,6 +15,7 @@ from units.choices import Category, EventType, Funding, Rank, UnitKind
 from .baotou import (
     CITY,
     DECISIONS,
+    DEPARTMENT_SHORT_NAMES,
     DEPARTMENTS,
     ECONOMY_UNITS,
     JURISDICTIONS,
@@ -30,7 +31,19 @@ from .baotou import (
     Registration,
 )
 from .districts import MERGED_SOURCES, district_merged_unit, district_registrations
-from .draws import INSTITUTION_SUFFIXES, credit_code, functions_text, institution_attrs
+from .draws import (
+    INSTITUTION_SUFFIXES,
+    PLACE_NAMES,
+    credit_code,
+    functions_text,
+    institution_attrs,
+    short_name_of,
+)
+
+
+def city_short_name(name: str) -> str:
+    return short_name_of(name, PLACE_NAMES[CITY])
+
 
 # The order in which a department without a list of its own loses institutions, round robin.
 REDUCTION_PATTERN = ["merge3", "abolish", "absorb2", "merge2", "transform", "absorb1"]
@@ -113,6 +126,7 @@ class DepartmentPlanner:
                     D(2019, 3, 1),
                     {
                         "name": name,
+                        "short_name": DEPARTMENT_SHORT_NAMES[key],
                         "jurisdiction": CITY,
                         "rank": Rank.DIVISION,
                         "sector": topic,
@@ -148,6 +162,7 @@ class DepartmentPlanner:
         attrs = self.attrs.pop(last)
         self.registrations = [r for r in self.registrations if r.key != last]
         attrs["name"] = "包头市营商环境建设服务中心"
+        attrs["short_name"] = city_short_name(attrs["name"])
         attrs["functions"] = functions_text(attrs["name"], "营商环境")
         self.event("d2019", EventType.ESTABLISH, new_units=[(last, UnitKind.INSTITUTION, attrs)])
         self.attrs[last] = attrs
@@ -157,7 +172,10 @@ class DepartmentPlanner:
             "d2019",
             EventType.CHANGE,
             sources=[renamed],
-            attributes={"name": "包头市干部人事档案服务中心"},
+            attributes={
+                "name": "包头市干部人事档案服务中心",
+                "short_name": city_short_name("包头市干部人事档案服务中心"),
+            },
             effective_on=D(2019, 10, 1),
         )
 
@@ -371,7 +389,7 @@ class DepartmentPlanner:
             decision,
             EventType.CHANGE,
             sources=[unit],
-            attributes={"name": name},
+            attributes={"name": name, "short_name": city_short_name(name)},
             note="规范机构名称",
         )
 

@@ -88,3 +88,16 @@ def test_demo_draft_preview_writes_nothing(api, demo):
     assert DRAFT_NUMBER in body["drafts_included"]
     assert (UnitVersion.objects.count(), AuditEntry.objects.count()) == counts
     assert Decision.objects.get(number=DRAFT_NUMBER).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("住建", ZJJ), ("市发改委", "bt-fgw"), ("人社", "bt-rsj"), ("卫健委", "bt-wjw")],
+)
+def test_search_finds_the_departments_by_their_short_names(api, demo, text, key):
+    """`住建` finds 包头市住房和城乡建设局 through its short name 市住建局, first."""
+    body = api.get("/api/v1/units/", {"q": text, "kind": "department"}).json()
+    assert [u["key"] for u in body["results"]][:1] == [key]
+    page = api.get("/api/v1/units/", {"q": text})
+    assert page.status_code == 200
+    assert key in [u["key"] for u in page.json()["results"]]

@@ -42,6 +42,14 @@ def test_generate_small_registry_with_every_event_type():
     last = Event.objects.order_by("-effective_on").first().effective_on
     counts = selectors.institutions_per_department(on=last)
     assert sum(counts.values()) == selectors.counted_institutions(on=last).count()
+    # Every unit carries the short name an office writes, kept through its renames, and search
+    # finds a department through it.
+    assert not UnitVersion.objects.filter(short_name="").exists()
+    department = UnitVersion.objects.filter(kind=UnitKind.DEPARTMENT).first()
+    assert department.name.endswith(department.short_name[1:])
+    assert department.unit_id in set(
+        selectors.units_matching(department.short_name).values_list("id", flat=True)
+    )
 
 
 def test_generator_is_deterministic():
