@@ -40,3 +40,35 @@ def test_discover_and_table():
         [{"name": "count", "n": 10, "median_ms": 1.5, "p95_ms": 2.25, "extra": {"k": "值"}}]
     )
     assert "count" in table and "1.50" in table and "2.25" in table and "值" in table
+
+
+def test_scale_chart_draws_each_answer_on_log_log_axes():
+    import xml.etree.ElementTree as ET
+
+    from benchmarks.chart import scale_chart, series_of
+
+    reports = [
+        {
+            "institutions": n,
+            "rows": [
+                {"name": "api: unit list", "median_ms": ms},
+                {"name": "bare SQL: unit list", "median_ms": ms / 2},
+                {"name": "api: search 保障", "median_ms": ms * 3},
+            ],
+        }
+        for n, ms in ((10_000, 2.0), (100_000, 4.0), (1_000_000, 8.0))
+    ]
+    series = series_of(reports)
+    assert list(series) == ["api: unit list", "api: search 保障"]
+    svg = ET.fromstring(scale_chart(series, title="scale <test>"))
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = svg.findall(f"{ns}polyline")
+    assert [line.find(f"{ns}title").text for line in lines] == list(series)
+    points = [tuple(map(float, p.split(","))) for p in lines[0].get("points").split()]
+    # Equal ratios of size are equal steps to the right; doubling time is the same step up.
+    steps = [b[0] - a[0] for a, b in zip(points, points[1:], strict=False)]
+    rises = [a[1] - b[1] for a, b in zip(points, points[1:], strict=False)]
+    assert abs(steps[0] - steps[1]) < 0.2 and steps[0] > 0
+    assert abs(rises[0] - rises[1]) < 0.2 and rises[0] > 0
+    labels = {t.text for t in svg.iter(f"{ns}text")}
+    assert {"10k", "100k", "1M", "scale <test>"} <= labels
