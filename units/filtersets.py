@@ -102,7 +102,8 @@ class ReferenceField(ModelChoiceField):
         if value in self.empty_values:
             return None
         text = str(value)
-        if len(text) > self.max_length or (self.pattern and not re.fullmatch(self.pattern, text)):
+        malformed = self.pattern and not re.fullmatch(self.pattern, text)
+        if len(text) > self.max_length or "\x00" in text or malformed:
             raise forms.ValidationError(
                 _("“%(value)s”的格式不对。"), code="invalid", params={"value": text[:40]}
             )

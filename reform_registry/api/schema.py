@@ -68,22 +68,29 @@ WRITE_ERRORS = {
 DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 assert (MIN_YEAR, MAX_YEAR) == (1900, 2199), "DATE_PATTERN says the years core.dates accepts"
 
+# What every text the API reads refuses (Django's and DRF's character fields): NUL characters.
+TEXT_PATTERN = r"^[^\x00]*$"
+
 # Numeric ids in paths (``core.api.ID_REGEX``).
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 
 
-def _declare_dates(schema) -> None:
-    """Every date the API reads carries the pattern of the dates it accepts."""
+def _declare_texts(schema) -> None:
+    """Every date the API reads carries the pattern of the dates it accepts, and every other
+    free text (no pattern, enum or format of its own) says it holds no NUL character."""
     if not isinstance(schema, dict):
         return
-    if schema.get("format") == "date" and schema.get("type") == "string":
-        schema.setdefault("pattern", DATE_PATTERN)
+    if schema.get("type") == "string":
+        if schema.get("format") == "date":
+            schema.setdefault("pattern", DATE_PATTERN)
+        elif not {"pattern", "enum", "format"} & set(schema):
+            schema["pattern"] = TEXT_PATTERN
     for value in schema.get("properties", {}).values():
-        _declare_dates(value)
+        _declare_texts(value)
     for key in ("items", "allOf", "oneOf", "anyOf"):
         value = schema.get(key)
         for item in value if isinstance(value, list) else [value]:
-            _declare_dates(item)
+            _declare_texts(item)
 
 
 def add_errors_and_format(result, generator, request, public):
@@ -94,7 +101,7 @@ def add_errors_and_format(result, generator, request, public):
     schemas["Error"] = ERROR_COMPONENT
     for name, component in schemas.items():
         if name.endswith("Request"):  # what the API reads (COMPONENT_SPLIT_REQUEST)
-            _declare_dates(component)
+            _declare_texts(component)
     ref = {"$ref": "#/components/schemas/Error"}
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
@@ -114,7 +121,7 @@ def add_errors_and_format(result, generator, request, public):
                 )
             params = operation.setdefault("parameters", [])
             for parameter in params:
-                _declare_dates(parameter.get("schema"))
+                _declare_texts(parameter.get("schema"))
                 if parameter.get("in") == "path" and parameter.get("name") == "id":
                     parameter["schema"] = dict(ID_SCHEMA)
                 if parameter.get("name") == "format" and parameter.get("in") == "query":

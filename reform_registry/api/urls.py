@@ -45,6 +45,6 @@ urlpatterns = [
     path("reports/institutions/", InstitutionsReportView.as_view(), name="report-institutions"),
     path("reports/quotas/", QuotasReportView.as_view(), name="report-quotas"),
     path("reports/changes/", ChangesReportView.as_view(), name="report-changes"),
-    # Anything else under /api/v1/ is a 404 in the API's own error shape.
-    re_path(r"^.*$", not_found, name="api-not-found"),
+    # Anything else under /api/v1/ (a line break included) is a 404 in the API's own error shape.
+    re_path(r"^[\s\S]*$", not_found, name="api-not-found"),
 ]

@@ -87,7 +87,7 @@ def breaking_values(parameter):
     if "enum" in schema:
         yield "not-a-choice"
     if "pattern" in schema:
-        yield "!" * 3
+        yield "!\x00!"  # neither a key nor a text (no text holds a NUL character)
     if schema.get("type") == "integer":
         yield "x"
         if "minimum" in schema:
