@@ -147,7 +147,7 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reform_registry.api.negotiation.RegistryContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["core.api.RegistryFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "reform_registry.api.schema.RegistryAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "reform_registry.api.pagination.RegistryPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.RegistryPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "reform_registry.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_THROTTLE", "6000/min")},

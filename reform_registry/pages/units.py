@@ -15,11 +15,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.pagination import CappedPaginator
 from core.restrict import get_visible_or_404, visible
 from units import selectors
 from units.choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
 from units.filtersets import UNIT_STATUS_CHOICES, UnitFilterSet
 from units.models import Jurisdiction, Unit, UnitVersion
+from units.selectors import search
 from units.selectors.history import unit_creation
 from units.selectors.units import unit_list as list_units
 
@@ -79,7 +81,13 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
             request,
         ).values_list("unit__key", "name")[: MAX_DEPARTMENT_CHOICES + 1]
     )
-    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
+    searched = str(filters.get("q") or "").strip()
+    paginator = (
+        CappedPaginator(versions, PAGE_SIZE, limit=search.SEARCH_COUNT_LIMIT)
+        if searched
+        else Paginator(versions, PAGE_SIZE)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     name_parents(page.object_list, params.as_of)
     context = {
         "page": page,

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core.api import ID_REGEX, DeclaredParametersMixin
 from core.dates import InvalidDate, parse_iso_date
+from core.pagination import CappedCountPagination
 from core.restrict import RestrictedViewSetMixin
 
 from .. import selectors
@@ -23,6 +24,7 @@ from ..choices import EventType, ParticipantRole
 from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
 from ..models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 from ..rules import DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
+from ..selectors import search
 from .serializers import (
     DecisionSerializer,
     EventSerializer,
@@ -88,6 +90,13 @@ class JurisdictionViewSet(
             raise Http404 from None
 
 
+class UnitSearchPagination(CappedCountPagination):
+    """A search of the unit list counts its matches only up to the limit (DESIGN §6)."""
+
+    capped_by = "q"
+    limit = search.SEARCH_COUNT_LIMIT
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=gettext_lazy("机构列表（某日状态）"),
@@ -113,6 +122,7 @@ class UnitViewSet(
     lookup_value_regex = KEY_REGEX
     csv_filename = "units"
     parameters = {"retrieve": UnitOnDateParams, "lineage": LineageParams}
+    pagination_class = UnitSearchPagination
 
     def get_unit(self) -> Unit:
         """The unit of the URL, or 404 (also outside the user's jurisdictions)."""

@@ -573,3 +573,18 @@ def test_printed_pages_carry_their_date_and_source(official_client, registry, ur
     assert "打印时间：" in meta and f"http://testserver{url}".replace("&", "&amp;") in meta
     preview = body(official_client.get(DASHBOARD + "&include_drafts=true"))
     assert "预览，含尚未批准的草稿决定" in preview.split('id="print-meta"', 1)[1].split("</p>")[0]
+
+
+def test_unit_search_page_says_when_its_count_is_a_lower_bound(
+    official_client, registry, monkeypatch
+):
+    from units.selectors import search
+
+    page = official_client.get("/units/", {"q": "市"})
+    assert page.status_code == 200
+    assert "超过" not in page.content.decode()
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 1)
+    page = official_client.get("/units/", {"q": "市"})
+    text = page.content.decode()
+    assert "超过 1 个机构" in text
+    assert "请缩小检索范围" in text
