@@ -127,6 +127,7 @@ def test_a_path_key_of_another_form_than_the_schema_says_is_404(client, ledger, 
         "/api/v1/decisions/x/",
         "/api/v1/transfers/1234567890123456789/",
         "/api/v1/headcounts/0x1/",
+        "/api/v1/units/N%0A1/",
     ):
         response = client.get(path)
         assert response.status_code == 404, path
