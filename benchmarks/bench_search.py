@@ -25,7 +25,7 @@ def _bare(fragment: str) -> tuple[str, str, list]:
                    MIN(CASE WHEN strpos(s.text, %s) > 0 THEN 0 WHEN s.tier = 0 THEN 1 ELSE 2 END)
                    AS rank
             FROM {s} s
-            WHERE array_to_tsvector(string_to_array(s.grams, ' ')) @@ %s::tsquery
+            WHERE s.grams @@ %s::tsquery
               AND strpos(s.text, %s) > 0
             GROUP BY s.unit_id
         )
@@ -56,8 +56,11 @@ def run(ctx: Context) -> list[dict]:
 
     if connection.vendor != "postgresql":
         return []
+    from django.db.models import Q
+
     rare = (
-        UnitVersion.objects.filter(kind="institution", valid_to__isnull=True)
+        UnitVersion.objects.filter(kind="institution", valid_from__lte=AS_OF)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=AS_OF))
         .order_by("-unit_id")
         .values_list("name", flat=True)
         .first()
@@ -67,7 +70,7 @@ def run(ctx: Context) -> list[dict]:
     for label, fragment, goal in (
         ("frequent fragment 保障", "保障", 30),
         ("rare fragment (one whole name)", rare or "中心", 10),
-        ("one character 馆", "馆", 30),
+        ("one character 站", "站", 30),
     ):
         params = {"q": fragment, "as_of": AS_OF.isoformat(), "page_size": 50}
         first = _call(unit_list, "/api/v1/units/", params).data

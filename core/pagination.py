@@ -65,10 +65,11 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        head = self.object_list[: self.limit + 1]
-        counted = (
-            head.count() if hasattr(head, "count") and not isinstance(head, list) else len(head)
-        )
+        rows: Any = self.object_list
+        if hasattr(rows, "order_by"):  # a queryset: which rows are counted does not matter
+            rows = rows.order_by().values("pk")
+        head = rows[: self.limit + 1]
+        counted = len(head) if isinstance(head, list) else head.count()
         self.count_is_lower_bound = counted > self.limit
         return min(counted, self.limit)
 

@@ -29,8 +29,12 @@ def _fts_phrase(gram: str) -> str:
 def _entries_holding(fragment: str) -> QuerySet[UnitSearchEntry]:
     """The index rows whose text holds the normalised fragment: narrowed by the index to the
     rows holding all of its n-grams, then checked for the fragment itself."""
-    entries = UnitSearchEntry.objects.filter(text__contains=fragment)
     grams = query_grams(fragment)
+    if grams == [fragment] and fragment.isalnum():
+        # One character, or two neighbours: holding the n-gram is holding the fragment.
+        entries = UnitSearchEntry.objects.all()
+    else:
+        entries = UnitSearchEntry.objects.filter(text__contains=fragment)
     if not grams:
         return entries
     if connection.vendor == "postgresql":
