@@ -100,3 +100,16 @@ def unknown_code_message(
         "column": column,
         "choices": choices_text(choices),
     }
+
+
+class FeedKind(models.TextChoices):
+    """The kinds of change the feed reports (DESIGN §9), named as webhook event types are."""
+
+    DECISION_APPROVED = "decision.approved", _("决定批准")
+    DECISION_REVOKED = "decision.revoked", _("决定撤回")
+    UNIT_REGISTERED = "unit.registered", _("机构登记")
+    TRANSFER_POSTED = "transfer.posted", _("编制划转")
+    TRANSFER_REVERSED = "transfer.reversed", _("划转冲正")
+    HEADCOUNT_REPORTED = "headcount.reported", _("实有人数报告")
+    CAMPAIGN_APPLIED = "campaign.applied", _("收回行动执行")
+    CAMPAIGN_REVERSED = "campaign.reversed", _("收回行动冲回")

@@ -5,6 +5,7 @@ derived from approved events (and from registrations of units that existed befor
 started). Services in ``units.services`` are the only writers.
 """
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from .choices import (
     DecisionStatus,
     DocumentKind,
     EventType,
+    FeedKind,
     Funding,
     JurisdictionLevel,
     ParticipantRole,
@@ -811,3 +813,165 @@ class Institution(NamedUnit):
         verbose_name = _("事业单位")
         verbose_name_plural = _("事业单位")
         ordering = ["key"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The outbox: the change feed (DESIGN §9)
+# ---------------------------------------------------------------------------------------------
+
+
+class FeedCounter(models.Model):
+    """The one row holding the last ``seq`` given to a feed entry. Each append increments it in
+    the writer's transaction, so the row stays locked until that transaction ends: entries are
+    numbered in the order their transactions commit, and a rolled-back one leaves no gap."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(_("最后序号"), default=0)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("变更序号")
+        verbose_name_plural = _("变更序号")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1),
+                name="%(app_label)s_%(class)s_one_row",
+                violation_error_message=_("变更序号只有一行。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.last_seq)
+
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """Bookkeeping of the feed: read by no user limited to jurisdictions."""
+        return Q(pk__in=[]) if is_restricted(Jurisdiction, user) else None
+
+
+class FeedEntry(models.Model):
+    """One change of what the registry says, appended in the transaction that made it: its
+    gap-free ``seq`` (in commit order), a stable ``uid`` (the ``webhook-id`` of its
+    deliveries), the kind of change, the decision, the units and jurisdictions it touches, the
+    time and a JSON payload."""
+
+    seq = models.BigIntegerField(_("序号"), primary_key=True)
+    uid = models.UUIDField(_("标识"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("变更类型"), max_length=32, choices=FeedKind.choices)
+    at = models.DateTimeField(_("时间"))
+    decision = models.ForeignKey(
+        Decision,
+        verbose_name=_("决定"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feed_entries",
+    )
+    payload = models.JSONField(_("内容"), default=dict, blank=True)
+
+    # Display values that the feed's selector sets on fetched entries (not columns): what of
+    # the entry the reading user may see.
+    unit_keys: list[str]
+    jurisdiction_codes: list[str]
+    decision_number: str | None
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
+        ordering = ["seq"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seq__gt=0),
+                name="%(app_label)s_%(class)s_seq_positive",
+                violation_error_message=_("变更序号必须大于零。"),
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("kind", FeedKind),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message=_("未知的变更类型。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.kind}"
+
+    @classmethod
+    def restriction(cls, user: Any) -> Q | None:
+        """An entry is read when it touches a unit the user reads, or a jurisdiction the user
+        reads (an entry about a pool names the pool's jurisdiction, not a unit); of its units
+        and jurisdictions, the user reads only those (``FeedEntryUnit``,
+        ``FeedEntryJurisdiction``)."""
+        units = visible_values(FeedEntryUnit, user, "entry_id")
+        if units is None:
+            return None
+        jurisdictions = visible_values(FeedEntryJurisdiction, user, "entry_id")
+        return Q(pk__in=units) | Q(pk__in=jurisdictions)
+
+
+class FeedEntryUnit(models.Model):
+    """A unit a feed entry touches."""
+
+    entry = models.ForeignKey(
+        FeedEntry, verbose_name=_("变更记录"), on_delete=models.CASCADE, related_name="unit_links"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="feed_links"
+    )
+
+    objects = RestrictedManager()
+    restricted_through = "unit"
+
+    class Meta:
+        verbose_name = _("变更涉及机构")
+        verbose_name_plural = _("变更涉及机构")
+        ordering = ["entry", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "unit"],
+                name="%(app_label)s_%(class)s_once_per_entry",
+                violation_error_message=_("同一机构在一条变更记录中只出现一次。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "entry"], name="units_feed_unit_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.unit_id}"
+
+
+class FeedEntryJurisdiction(models.Model):
+    """A jurisdiction a feed entry touches (a pool's, a campaign's)."""
+
+    entry = models.ForeignKey(
+        FeedEntry,
+        verbose_name=_("变更记录"),
+        on_delete=models.CASCADE,
+        related_name="jurisdiction_links",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = RestrictedManager()
+    restricted_through = "jurisdiction"
+
+    class Meta:
+        verbose_name = _("变更涉及行政区划")
+        verbose_name_plural = _("变更涉及行政区划")
+        ordering = ["entry", "jurisdiction"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "jurisdiction"],
+                name="%(app_label)s_%(class)s_once_per_entry",
+                violation_error_message=_("同一行政区划在一条变更记录中只出现一次。"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "entry"], name="units_feed_jurisdiction_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.jurisdiction_id}"

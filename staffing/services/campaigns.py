@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from core.bulk import insert_with_ids
 from core.errors import RegistryError
 from units import audit, permissions
-from units.choices import DecisionStatus, UnitKind
+from units.choices import DecisionStatus, FeedKind, UnitKind
 from units.models import Decision, UnitVersion
+from units.services.feed import feed_append
 
 from ..choices import CampaignStatus, QuotaKindCode, Rounding, TransferReason
 from ..models import CampaignLine, CampaignSkip, RecoveryCampaign, Transfer
@@ -248,8 +249,26 @@ def campaign_apply(*, campaign: RecoveryCampaign, user: Any = None) -> RecoveryC
         f"campaign:{locked.pk}",
         {"campaign": locked.pk, "transfers": len(plan.lines), "total": plan.total},
     )
+    _announce(FeedKind.CAMPAIGN_APPLIED, locked, [line.unit_id for line in plan.lines])
     campaign.refresh_from_db()
     return locked
+
+
+def _announce(kind: str, campaign: RecoveryCampaign, unit_ids: list[int]) -> None:
+    """The feed entry of a campaign applied or reversed: its institutions and its pool's
+    jurisdiction."""
+    feed_append(
+        kind,
+        decision=campaign.decision_id,
+        unit_ids=unit_ids,
+        jurisdiction_ids=[campaign.jurisdiction_id],
+        payload={
+            "campaign": campaign.pk,
+            "on": campaign.on.isoformat(),
+            "kind": campaign.kind,
+            "total": campaign.total,
+        },
+    )
 
 
 @transaction.atomic
@@ -277,5 +296,10 @@ def campaign_reverse(*, campaign: RecoveryCampaign, user: Any = None) -> Recover
     locked.reversed_at = timezone.now()
     locked.save(update_fields=["status", "reversed_at"])
     audit.record("reverse", locked, after=_campaign_snapshot(locked))
+    _announce(
+        FeedKind.CAMPAIGN_REVERSED,
+        locked,
+        list(locked.lines.order_by().values_list("unit_id", flat=True)),
+    )
     campaign.refresh_from_db()
     return locked

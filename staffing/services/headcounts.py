@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from core.bulk import chunked, insert_with_ids
 from units import audit
+from units.choices import FeedKind
 from units.models import Unit, UnitVersion
+from units.services.feed import feed_append
 
 from ..models import HeadcountReport
 from ..rules import MAX_AMOUNT, quota_kind_label, report_date_problem, unknown_quota_kind
@@ -160,6 +162,12 @@ def headcounts_report_bulk(
     refuse_rows(problems, cause=_("实有人数被拒绝："))
     created = insert_with_ids(HeadcountReport, list(known.new.values()))
     audit.record_many("create", [(r, None, _audit_values(r)) for r in created])
+    if created:  # a report identical to a stored one changes nothing
+        feed_append(
+            FeedKind.HEADCOUNT_REPORTED,
+            unit_ids=[r.unit_id for r in created],
+            payload={"reports": [r.pk for r in created]},
+        )
     return result
 
 

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from core.bulk import chunked, insert_with_ids
 from core.errors import RegistryError
 from units import audit
-from units.choices import DecisionStatus
+from units.choices import DecisionStatus, FeedKind
 from units.models import Decision, Event, EventParticipant
+from units.services.feed import feed_append
 
 from ..choices import AccountType, TransferReason
 from ..models import Account, Transfer
@@ -359,7 +360,29 @@ def transfers_post_bulk(*, rows: Sequence[TransferInput], user: Any = None) -> l
     audit.record_many(
         "create", [(t, None, _snapshot(t, known.labels, numbers, keys)) for t in created]
     )
+    _announce(FeedKind.TRANSFER_POSTED, [t for t in created if not t.planned])
     return created
+
+
+def _announce(kind: str, transfers: Sequence[Transfer]) -> None:
+    """The feed entry of counted transfers (planned ones count, and are announced, with their
+    decision's approval): the units and pools at their ends, their decision when they share
+    one."""
+    if not transfers:
+        return
+    ends = {t.from_account_id for t in transfers} | {t.to_account_id for t in transfers}
+    owners = list(Account.objects.filter(pk__in=ends).values_list("unit_id", "jurisdiction_id"))
+    decisions = {t.decision_id for t in transfers}
+    feed_append(
+        kind,
+        decision=decisions.pop() if len(decisions) == 1 else None,
+        unit_ids=[u for u, _j in owners if u is not None],
+        jurisdiction_ids=[j for _u, j in owners if j is not None],
+        payload={
+            "transfers": [t.pk for t in transfers],
+            "amount": sum(t.amount for t in transfers),
+        },
+    )
 
 
 def transfer_post(
@@ -456,4 +479,5 @@ def transfer_reverse(
     touched |= rederive_from(unit_ids_of_accounts(touched), on)
     check_ledger(touched, since=on)
     audit.record("create", reversal, after=transfer_snapshot(reversal))
+    _announce(FeedKind.TRANSFER_REVERSED, [reversal])
     return reversal

@@ -12,6 +12,10 @@ from units.models import (
     Decision,
     Event,
     EventParticipant,
+    FeedCounter,
+    FeedEntry,
+    FeedEntryJurisdiction,
+    FeedEntryUnit,
     InstitutionCap,
     Jurisdiction,
     JurisdictionScope,
@@ -70,6 +74,12 @@ def participant(b, **fields):
     values = {"event": b["event"], "unit": b["unit"], "role": "target"}
     values.update(fields)
     return EventParticipant.objects.create(**values)
+
+
+def feed_entry(b, **fields):
+    values = {"seq": 1, "kind": "unit.registered", "at": timezone.now()}
+    values.update(fields)
+    return FeedEntry.objects.create(**values)
 
 
 CASES = {
@@ -187,6 +197,23 @@ CASES = {
     "scope once per user": lambda b: [
         JurisdictionScope.objects.create(user=b["user"], jurisdiction=b["city"]) for _ in range(2)
     ],
+    # The outbox of the feed
+    "feed counter one row": lambda b: FeedCounter.objects.create(pk=2),
+    "feed seq positive": lambda b: feed_entry(b, seq=0),
+    "feed kind valid": lambda b: feed_entry(b, kind="unit.painted"),
+    "feed entry id unique": lambda b: [
+        feed_entry(b, uid=feed_entry(b).uid, seq=2),
+    ],
+    "feed unit once per entry": lambda b: [
+        FeedEntryUnit.objects.create(entry=feed_entry(b), unit=b["unit"]),
+        FeedEntryUnit.objects.create(entry=FeedEntry.objects.get(seq=1), unit=b["unit"]),
+    ],
+    "feed jurisdiction once per entry": lambda b: [
+        FeedEntryJurisdiction.objects.create(entry=feed_entry(b), jurisdiction=b["city"]),
+        FeedEntryJurisdiction.objects.create(
+            entry=FeedEntry.objects.get(seq=1), jurisdiction=b["city"]
+        ),
+    ],
 }
 
 
@@ -236,6 +263,12 @@ NAMED = {
     "units_unitsearchentry_once_per_tier": "search entry once per tier",
     "units_unitsearchentry_tier_valid": "search tier valid",
     "units_jurisdictionscope_once_per_user": "scope once per user",
+    "units_feedcounter_one_row": "feed counter one row",
+    "units_feedentry_seq_positive": "feed seq positive",
+    "units_feedentry_kind_valid": "feed kind valid",
+    "units.FeedEntry.uid unique": "feed entry id unique",
+    "units_feedentryunit_once_per_entry": "feed unit once per entry",
+    "units_feedentryjurisdiction_once_per_entry": "feed jurisdiction once per entry",
 }
 
 
@@ -265,6 +298,8 @@ def test_the_good_rows_of_the_cases_are_accepted(base):
     decision(base, status="revoked", approved_at=timezone.now(), revoked_at=timezone.now())
     participant(base, creates=True, role="target")
     InstitutionCap.objects.create(jurisdiction=base["city"], valid_from=D(2020, 1, 1), cap=0)
+    FeedEntryUnit.objects.create(entry=feed_entry(base), unit=base["unit"])
+    FeedEntryJurisdiction.objects.create(entry=feed_entry(base, seq=2), jurisdiction=base["city"])
     assert UnitVersion.objects.count() == 2
 
 
@@ -275,6 +310,7 @@ def test_the_good_rows_of_the_cases_are_accepted(base):
         (UnitVersion, {"jurisdiction": "city"}),
         (UnitVersion, {"parent": "other"}),
         (EventParticipant, {"unit": "unit"}),
+        (FeedEntryUnit, {"unit": "unit"}),
     ],
 )
 def test_protected_references_cannot_be_deleted(base, model, fields):
@@ -287,6 +323,9 @@ def test_protected_references_cannot_be_deleted(base, model, fields):
     elif model is UnitVersion:
         version(base, parent=base["other"])
         target = base["city"] if "jurisdiction" in fields else base["other"]
+    elif model is FeedEntryUnit:
+        FeedEntryUnit.objects.create(entry=feed_entry(base), unit=base["unit"])
+        target = base["unit"]
     else:
         participant(base)
         target = base["unit"]

@@ -20,25 +20,31 @@ from core.bulk import chunked, copy_insert, copy_values
 from core.errors import RegistryError
 
 from .. import audit, permissions
-from ..choices import DecisionStatus
+from ..choices import DecisionStatus, FeedKind
 from ..models import Decision, EventParticipant, Unit, UnitVersion
 from ..rules import ATTRIBUTE_FIELDS
 from ..signals import registry_changed
 from .decisions import decision_snapshot, draft_locked
 from .derivation import Derivation, derive_checked, stored_signature
 from .events import decision_structure_problems
+from .feed import FeedItem, feed_append, feed_append_many
 from .search import search_index_store
 
 
 def affected_unit_ids(decision_ids: Iterable[int]) -> set[int]:
-    ids = list(decision_ids)
-    found: set[int] = set()
-    for batch in chunked(ids):
-        found.update(
-            EventParticipant.objects.filter(event__decision_id__in=batch).values_list(
-                "unit_id", flat=True
-            )
-        )
+    return {u for units in units_by_decision(decision_ids).values() for u in units}
+
+
+def units_by_decision(decision_ids: Iterable[int]) -> dict[int, set[int]]:
+    """The units each decision's events touch."""
+    found: dict[int, set[int]] = {pk: set() for pk in decision_ids}
+    for batch in chunked(list(found)):
+        for decision_id, unit_id in (
+            EventParticipant.objects.filter(event__decision_id__in=batch)
+            .order_by()
+            .values_list("event__decision_id", "unit_id")
+        ):
+            found[decision_id].add(unit_id)
     return found
 
 
@@ -181,11 +187,23 @@ def decisions_approve(
         d.status, d.approved_by, d.approved_at = DecisionStatus.APPROVED, approver, now
         d.revision += 1
         audit.record("approve", d, before=before, after=decision_snapshot(d))
+    touched = units_by_decision(ids)
     rederive(
-        unit_ids=affected_unit_ids(ids) | set(extra_unit_ids),
+        unit_ids={u for units in touched.values() for u in units} | set(extra_unit_ids),
         action="approve",
         decisions=locked,
         refusal=_("决定 %(number)s 不能批准：") % {"number": ", ".join(d.number for d in locked)},
+    )
+    feed_append_many(
+        [
+            FeedItem(
+                FeedKind.DECISION_APPROVED,
+                decision_id=d.pk,
+                unit_ids=touched[d.pk],
+                payload={"revision": d.revision},
+            )
+            for d in locked
+        ]
     )
     return locked
 
@@ -219,11 +237,18 @@ def decision_revoke(*, decision: Decision, user: Any = None) -> Decision:
     locked.revision += 1
     locked.save(update_fields=["status", "revoked_by", "revoked_at", "revision", "updated_at"])
     audit.record("revoke", locked, before=before, after=decision_snapshot(locked))
+    touched = affected_unit_ids([locked.pk])
     rederive(
-        unit_ids=affected_unit_ids([locked.pk]),
+        unit_ids=touched,
         action="revoke",
         decisions=[locked],
         refusal=_("决定 %(number)s 不能撤回：") % {"number": locked.number},
+    )
+    feed_append(
+        FeedKind.DECISION_REVOKED,
+        decision=locked,
+        unit_ids=touched,
+        payload={"revision": locked.revision},
     )
     decision.refresh_from_db()
     return locked

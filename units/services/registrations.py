@@ -16,10 +16,12 @@ from core.bulk import chunked, copy_values, insert_with_ids
 from core.errors import RegistryError
 
 from .. import audit, permissions
+from ..choices import FeedKind
 from ..models import Unit, UnitRegistration
 from ..rules import UNIT_KINDS, clean_attributes
 from ..validators import unit_key_validator
 from .approval import rederive
+from .feed import feed_append
 
 
 @dataclass
@@ -125,4 +127,8 @@ def units_register_bulk(
     )
     if derive:
         rederive(unit_ids=[u.pk for u in units], action="register")
+    if units:
+        feed_append(
+            FeedKind.UNIT_REGISTERED, unit_ids=[u.pk for u in units], payload={"units": len(units)}
+        )
     return units
