@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from staffing.api.views import BalanceViewSet, HeadcountViewSet, TransferViewSet
 from units.api.views import DecisionViewSet, EventViewSet, JurisdictionViewSet, UnitViewSet
 
+from .feed import FeedView
 from .reports import (
     ChangesReportView,
     InstitutionsReportView,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("reports/institutions/", InstitutionsReportView.as_view(), name="report-institutions"),
     path("reports/quotas/", QuotasReportView.as_view(), name="report-quotas"),
     path("reports/changes/", ChangesReportView.as_view(), name="report-changes"),
+    path("feed/", FeedView.as_view(), name="feed"),
     # Anything else under /api/v1/ (a line break included) is a 404 in the API's own error shape.
     re_path(r"^[\s\S]*$", not_found, name="api-not-found"),
 ]
