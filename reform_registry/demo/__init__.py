@@ -8,6 +8,8 @@ synthetic registry at national scale.
 - ``plan``: ``demo_plan()``, the registrations and events worked out from the tables;
 - ``figures``: ``demo_figures()``, the reform's figures from the plan alone;
 - ``build``: ``build_demo()``, the plan written through ``units.services``;
+- ``approvals``: when and by whom the demo's decisions were approved (the day each was issued,
+  the demo's approver);
 - ``staffing``: the demo's quotas, headcounts and recovery campaign (``staffing.services``);
 - ``workbook``: the committed demo workbook, built, exported and imported;
 - ``generate`` and ``generate_ledger``: the synthetic registry of ``manage.py generate_registry``

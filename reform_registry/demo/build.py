@@ -1,6 +1,7 @@
 """Writing the demo's plan through ``units.services`` only, like a clerk would: jurisdictions,
 registrations, each decision with its events (entered latest first), approvals in
-``APPROVAL_ORDER``, and the city's institution caps."""
+``APPROVAL_ORDER`` (each dated the day its decision was issued), and the city's institution
+caps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import transaction
 from units import services
 from units.models import Decision, Jurisdiction
 
+from .approvals import approval_time, demo_approver
 from .baotou import APPROVAL_ORDER, DEMO_MARKER_DECISION, ENTRY_ORDER, ISSUER
 from .plan import demo_plan
 
@@ -55,11 +57,18 @@ def build_demo() -> dict[str, int]:
                 note=event["note"],
             )
             n_events += 1
+    approver = demo_approver()
     for group in APPROVAL_ORDER:
         if len(group) == 1:
-            services.decision_approve(decision=decisions[group[0]])
+            services.decision_approve(
+                decision=decisions[group[0]], approved_at=approval_time, approved_by=approver
+            )
         else:
-            services.decisions_approve(decisions=[decisions[name] for name in group])
+            services.decisions_approve(
+                decisions=[decisions[name] for name in group],
+                approved_at=approval_time,
+                approved_by=approver,
+            )
     for code, valid_from, cap, decision_name in plan.caps:
         services.institution_cap_set(
             jurisdiction=jurisdictions[code],

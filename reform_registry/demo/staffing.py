@@ -32,6 +32,7 @@ from units import services as unit_services
 from units.choices import DecisionStatus, EventType, UnitKind
 from units.models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 
+from .approvals import approval_time, demo_approver
 from .baotou import CITY, ISSUER, D
 from .draws import plausible_headcount
 
@@ -106,10 +107,13 @@ def _quotas(kind: str, rng: random.Random) -> dict[str, int]:
 
 
 def _decision(number: str, title: str, issued_on: dt.date) -> Decision:
+    """A decision of the demo's staffing, approved on the day it was issued."""
     decision = unit_services.decision_create(
         number=number, title=title, issued_on=issued_on, issuer=ISSUER
     )
-    return unit_services.decision_approve(decision=decision)
+    return unit_services.decision_approve(
+        decision=decision, approved_at=approval_time, approved_by=demo_approver()
+    )
 
 
 def load_staffing_demo() -> str | None:

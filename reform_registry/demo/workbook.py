@@ -28,6 +28,7 @@ from reform_registry.workbook.importer import import_workbook
 from reform_registry.workbook.writers import Rows
 from units.models import Decision, Unit
 
+from .approvals import approval_time, demo_approver
 from .build import build_demo, demo_loaded
 from .staffing import CAMPAIGN_NUMBER, load_staffing_demo
 
@@ -65,11 +66,17 @@ def without_campaign(rows: Rows) -> Rows:
 
 
 def demo_workbook_import() -> dict[str, int] | None:
-    """Import the committed demo workbook like ``import_registry`` does; returns what was
-    created, or None when the demo is already there."""
+    """Import the committed demo workbook like ``import_registry`` does, each decision approved
+    on the day it was issued by the demo's approver; returns what was created, or None when the
+    demo is already there."""
     if demo_loaded():
         return None
-    report = import_workbook(read_workbook(DEMO_WORKBOOK), source=DEMO_WORKBOOK.name)
+    report = import_workbook(
+        read_workbook(DEMO_WORKBOOK),
+        source=DEMO_WORKBOOK.name,
+        approved_at=approval_time,
+        approved_by=demo_approver(),
+    )
     if report.errors:
         raise RegistryError(
             "演示工作簿无法导入：" + "；".join(describe_error(e) for e in report.errors[:20]),

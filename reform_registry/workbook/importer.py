@@ -45,6 +45,7 @@ from units.models import (
     UnitRegistration,
 )
 from units.rules import ATTRIBUTE_FIELDS, clean_attributes
+from units.services.approval import ApprovalTime
 
 from . import checks, staffing_sheets
 from .context import ImportContext, ImportReport
@@ -66,12 +67,21 @@ class _Rollback(Exception):
 
 
 def import_workbook(
-    data: WorkbookData, *, dry_run: bool = False, user: Any = None, source: str = ""
+    data: WorkbookData,
+    *,
+    dry_run: bool = False,
+    user: Any = None,
+    source: str = "",
+    approved_at: ApprovalTime | None = None,
+    approved_by: Any = None,
 ) -> ImportReport:
     """Import the rows read from a workbook in one transaction; nothing is kept on any error
     (nor in a dry run). Writes are attributed to the current audit actor (the admin user or
-    ``manage.py import_registry``)."""
+    ``manage.py import_registry``). A load of history may say when and by whom its approved
+    decisions were approved (``decisions_approve``'s ``approved_at`` and ``approved_by``);
+    the workbook itself has no such columns, so by default they are approved now, by ``user``."""
     importer = Importer(data, user=user)
+    importer.approved_at, importer.approved_by = approved_at, approved_by
     importer.report.dry_run = dry_run
     try:
         with fewer_collections(), transaction.atomic():
@@ -98,6 +108,10 @@ def import_workbook(
 
 class Importer(ImportContext):
     """The import of one workbook, sheet after sheet (see the module's docstring)."""
+
+    # When and by whom its approved decisions were approved, for a load of history.
+    approved_at: ApprovalTime | None = None
+    approved_by: Any = None
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -550,7 +564,11 @@ class Importer(ImportContext):
             if approved:
                 self.attempt(
                     lambda: services.decisions_approve(
-                        decisions=approved, user=self.user, extra_unit_ids=self.registered_ids
+                        decisions=approved,
+                        user=self.user,
+                        extra_unit_ids=self.registered_ids,
+                        approved_at=self.approved_at,
+                        approved_by=self.approved_by,
                     )
                 )
             elif self.registered_ids:

@@ -8,7 +8,9 @@ the reason, and leaves the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -142,27 +144,82 @@ def _store_versions(unit_ids: list[int], derivation: Derivation) -> None:
         copy_insert(UnitVersion, [v.as_model() for v in versions])
 
 
+# When a decision was approved, given for a historical load: one time for all, or a function of
+# each decision giving its own (e.g. the day it was issued).
+ApprovalTime = dt.datetime | Callable[[Decision], dt.datetime]
+
+
 @transaction.atomic
-def decision_approve(*, decision: Decision, user: Any = None) -> Decision:
+def decision_approve(
+    *,
+    decision: Decision,
+    user: Any = None,
+    approved_at: ApprovalTime | None = None,
+    approved_by: Any = None,
+) -> Decision:
     """Approve a draft: its events apply, the versions of every unit it touches are re-derived.
-    Two approvals at the same moment approve it once; the second is refused."""
-    decisions_approve(decisions=[decision], user=user)
+    Two approvals at the same moment approve it once; the second is refused. ``approved_at``
+    and ``approved_by`` record a historical approval (see ``decisions_approve``)."""
+    decisions_approve(
+        decisions=[decision], user=user, approved_at=approved_at, approved_by=approved_by
+    )
     decision.refresh_from_db()
     return decision
 
 
+def _approval_times(
+    decisions: Sequence[Decision], approved_at: ApprovalTime | None
+) -> dict[int, dt.datetime]:
+    """When each decision is recorded as approved: now, or the historical time given (refused
+    when it is in the future or not a time)."""
+    now = timezone.now()
+    times: dict[int, dt.datetime] = {}
+    for d in decisions:
+        at = approved_at(d) if callable(approved_at) else approved_at
+        if at is None:
+            at = now
+        if not isinstance(at, dt.datetime) or timezone.is_naive(at):
+            raise RegistryError(
+                _("决定 %(number)s 的批准时间应为带时区的日期时间。") % {"number": d.number},
+                decision=d.number,
+            )
+        if at > now:
+            raise RegistryError(
+                _("决定 %(number)s 的批准时间 %(at)s 晚于现在。")
+                % {"number": d.number, "at": timezone.localtime(at).isoformat(timespec="minutes")},
+                decision=d.number,
+            )
+        times[d.pk] = at
+    return times
+
+
 @transaction.atomic
 def decisions_approve(
-    *, decisions: Sequence[Decision], user: Any = None, extra_unit_ids: Iterable[int] = ()
+    *,
+    decisions: Sequence[Decision],
+    user: Any = None,
+    extra_unit_ids: Iterable[int] = (),
+    approved_at: ApprovalTime | None = None,
+    approved_by: Any = None,
 ) -> list[Decision]:
     """Approve several drafts at once, re-deriving all the units they touch in one pass
-    (together with ``extra_unit_ids``, e.g. units registered but not yet derived)."""
+    (together with ``extra_unit_ids``, e.g. units registered but not yet derived).
+
+    A load of history (the demo, a registry entered afterwards) gives when each decision was
+    approved (``approved_at``: a time, or a function of the decision) and by whom
+    (``approved_by``, who must hold the approver's permission over the decisions); by default
+    the approval is dated now and attributed to ``user``. The audit row is dated when it is
+    written and records the approval's time and approver."""
     if not decisions:
         return []
     permissions.require_approver(user)
+    if approved_by is not None:
+        permissions.require_approver(approved_by)
     ids = [d.pk for d in decisions]
     locked = list(Decision.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     permissions.check_decisions_in_scope(user, locked)
+    if approved_by is not None:
+        permissions.check_decisions_in_scope(approved_by, locked)
     for d in locked:
         _refuse_unless(
             d, DecisionStatus.DRAFT, _("决定 %(number)s 的状态为“%(status)s”，不能再批准。")
@@ -174,19 +231,29 @@ def decisions_approve(
             + problems[0]["message"],
             problems=problems,
         )
-    now = timezone.now()
-    approver = user if getattr(user, "pk", None) else None
-    Decision.objects.filter(pk__in=ids).update(
-        status=DecisionStatus.APPROVED,
-        approved_by=approver,
-        approved_at=now,
-        revision=F("revision") + 1,
-    )
+    times = _approval_times(locked, approved_at)
+    approver = approved_by if approved_by is not None else user
+    approver = approver if getattr(approver, "pk", None) else None
+    at_once: dict[dt.datetime, list[int]] = defaultdict(list)
+    for pk, at in times.items():
+        at_once[at].append(pk)
+    for at, pks in at_once.items():  # one statement, unless the approvals are dated apart
+        Decision.objects.filter(pk__in=pks).update(
+            status=DecisionStatus.APPROVED,
+            approved_by=approver,
+            approved_at=at,
+            revision=F("revision") + 1,
+        )
     for d in locked:
         before = decision_snapshot(d)
-        d.status, d.approved_by, d.approved_at = DecisionStatus.APPROVED, approver, now
+        d.status, d.approved_by, d.approved_at = DecisionStatus.APPROVED, approver, times[d.pk]
         d.revision += 1
-        audit.record("approve", d, before=before, after=decision_snapshot(d))
+        after = {
+            **decision_snapshot(d),
+            "approved_at": d.approved_at.isoformat(),
+            "approved_by": getattr(approver, "username", None),
+        }
+        audit.record("approve", d, before=before, after=after)
     touched = units_by_decision(ids)
     rederive(
         unit_ids={u for units in touched.values() for u in units} | set(extra_unit_ids),

@@ -2,13 +2,16 @@
 
 Steps, each a function others extend:
 
-1. ``demo_workbook_import()`` — jurisdictions, departments, institutions, decisions, events,
+1. ``create_demo_users()`` — the administrator and one user per role (``DEMO_USERS``), first,
+   so that the demo's approver is there to have approved its decisions;
+2. ``demo_workbook_import()`` — jurisdictions, departments, institutions, decisions, events,
    grants and headcounts: the demo workbook ``reform_registry/demo/baotou-2021.xlsx`` (built
-   by ``reform_registry.demo.workbook``), imported;
-2. every step of ``EXTRA_STEPS`` whose module and function exist — the demo's recovery
+   by ``reform_registry.demo.workbook``), imported, each decision approved on the day it was
+   issued by the demo's approver (``reform_registry.demo.approvals``);
+3. every step of ``EXTRA_STEPS`` whose module and function exist — the demo's recovery
    campaign, ``reform_registry.demo.staffing.apply_demo_campaign()`` (the grants and
    headcounts are in the workbook);
-3. ``create_demo_users()`` — the administrator and one user per role (``DEMO_USERS``).
+4. ``grant_demo_scopes()`` — the jurisdiction scopes of the users just created.
 
 Running it again changes nothing in the registry and says so.
 """
@@ -28,6 +31,7 @@ from django.db import transaction
 from core.audit import RegistryCommand
 from core.errors import RegistryError
 from reform_registry import demo
+from reform_registry.demo import approvals as demo_approvals
 from reform_registry.demo.hooks import step_function
 from reform_registry.demo.workbook import demo_workbook_import
 from units import roles
@@ -53,12 +57,13 @@ def create_demo_users() -> list[tuple[str, str | None, str]]:
     """Create the demo users; returns (username, password or None, what it is for).
 
     A random password is set and returned only when DEBUG is on; otherwise no user with a known
-    password is created. An existing user keeps its password."""
+    password is created. An existing user keeps its password. Their jurisdiction scopes are
+    granted by ``grant_demo_scopes`` once the jurisdictions are loaded."""
     users: list[tuple[str, str | None, str]] = []
     if not settings.DEBUG:
         return users
     user_model = get_user_model()
-    for username, role, staff, scope, label in DEMO_USERS:
+    for username, role, staff, _scope, label in DEMO_USERS:
         if user_model.objects.filter(username=username).exists():
             users.append((username, None, label + "（已存在，密码未改变）"))
             continue
@@ -76,17 +81,27 @@ def create_demo_users() -> list[tuple[str, str | None, str]]:
                         content_type__app_label="staffing", codename="add_headcountreport"
                     )
                 )
-            if scope:
-                scope_grant(user=user, jurisdiction=Jurisdiction.objects.get(code=scope))
         users.append((username, password, label))
     return users
+
+
+def grant_demo_scopes(created: list[tuple[str, str | None, str]]) -> None:
+    """Limit the demo users just created (given a password) to their jurisdictions."""
+    new = {username for username, password, _label in created if password}
+    user_model = get_user_model()
+    for username, _role, _staff, scope, _label in DEMO_USERS:
+        if scope and username in new:
+            scope_grant(
+                user=user_model.objects.get(username=username),
+                jurisdiction=Jurisdiction.objects.get(code=scope),
+            )
 
 
 # (username, role group or None for the superuser, staff, jurisdiction scope, what it is for)
 DEMO_USERS: list[tuple[str, str | None, bool, str | None, str]] = [
     ("admin", None, True, None, "超级管理员"),
     ("clerk", roles.CLERK, True, None, "录入员：在管理后台录入改革决定草稿"),
-    ("approver", roles.APPROVER, True, None, "审批员：预览、批准和撤回改革决定"),
+    (demo_approvals.APPROVER, roles.APPROVER, True, None, "审批员：预览、批准和撤回改革决定"),
     ("official", roles.OFFICIAL, True, None, "查阅人员：只读页面、管理后台只读和接口"),
     ("api-client", roles.API_CLIENT, False, None, "接口客户端：只读接口，可报送实有人数"),
     ("clerk-kdl", roles.CLERK, True, "150203", "昆都仑区录入员：只能处理昆都仑区及以下的机构"),
@@ -100,13 +115,14 @@ class Command(RegistryCommand):
         started = time.monotonic()
         try:
             with transaction.atomic():
+                users = create_demo_users()
                 created = demo_workbook_import()
                 ran: list[str] = []
                 if created is not None:
                     for name, function in extra_steps():
                         function()
                         ran.append(name)
-                users = create_demo_users()
+                grant_demo_scopes(users)
         except RegistryError as exc:
             raise CommandError(str(exc)) from None
         elapsed = time.monotonic() - started
