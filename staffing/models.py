@@ -8,6 +8,7 @@ construction. Services in ``staffing.services`` are the only writers.
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -358,6 +359,14 @@ class RecoveryCampaign(models.Model):
         _("状态"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.PREVIEW
     )
     total = models.PositiveIntegerField(_("合计"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     applied_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
     reversed_at = models.DateTimeField(_("冲回时间"), null=True, blank=True)

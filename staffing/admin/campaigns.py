@@ -1,4 +1,5 @@
-"""Recovery campaigns: previewed (add), then applied by approvers or reversed."""
+"""Recovery campaigns: previewed (add), then applied by approvers or reversed; a preview may be
+discarded by its author or an approver."""
 
 from __future__ import annotations
 
@@ -22,19 +23,26 @@ from units.selectors import latest_names
 from .base import ServiceEntryAdmin, add_problems, form_page
 
 
+def _approves(user, campaign: RecoveryCampaign) -> bool:
+    """Who may apply or reverse a campaign: an approver (its jurisdiction the service checks)."""
+    return user.has_perm(APPROVE)
+
+
 @admin.register(RecoveryCampaign)
 class RecoveryCampaignAdmin(ServiceEntryAdmin):
-    """Preview a campaign (add), then apply it (approvers) or reverse it."""
+    """Preview a campaign (add), then apply it (approvers) or reverse it, or discard the preview
+    (its author or an approver)."""
 
-    list_display = ["__str__", "on", "decision", "kind", "share", "status", "total"]
+    list_display = ["__str__", "on", "decision", "kind", "share", "status", "total", "created_by"]
     list_filter = ["status", "kind"]
-    list_select_related = ["jurisdiction", "decision"]
+    list_select_related = ["jurisdiction", "decision", "created_by"]
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/apply/", wrap(self.apply_view), name="staffing_campaign_apply"),
             path("<int:pk>/reverse/", wrap(self.reverse_view), name="staffing_campaign_reverse"),
+            path("<int:pk>/discard/", wrap(self.discard_view), name="staffing_campaign_discard"),
             *super().get_urls(),
         ]
 
@@ -85,24 +93,35 @@ class RecoveryCampaignAdmin(ServiceEntryAdmin):
             and request.user.has_perm(APPROVE),
             "can_reverse": campaign.status == CampaignStatus.APPLIED
             and request.user.has_perm(APPROVE),
+            "can_discard": campaign.status == CampaignStatus.PREVIEW
+            and services.campaign_may_discard(request.user, campaign),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/staffing/campaign_detail.html", context)
 
-    def _act(self, request, pk: int, service, done: str):
+    def _act(self, request, pk: int, service, done: str, *, may=_approves, then: str = ""):
+        """POST only: call the service on the campaign the user may see (else 404) when
+        ``may(user, campaign)`` (else 403); show what it did or why it refused, then go back to
+        the campaign (or to ``then`` once it is done)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm(APPROVE):
-            raise PermissionDenied
-        campaign = visible(RecoveryCampaign.objects.filter(pk=pk), request).first()
+        campaign = (
+            visible(RecoveryCampaign.objects.select_related("created_by"), request)
+            .filter(pk=pk)
+            .first()
+        )
         if campaign is None:
             raise Http404
+        if not may(request.user, campaign):
+            raise PermissionDenied
         try:
             service(campaign=campaign, user=request.user)
         except RegistryError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
             self.message_user(request, done, messages.SUCCESS)
+            if then:
+                return HttpResponseRedirect(then)
         return HttpResponseRedirect(reverse("admin:staffing_recoverycampaign_change", args=[pk]))
 
     def apply_view(self, request, pk: int):
@@ -110,6 +129,16 @@ class RecoveryCampaignAdmin(ServiceEntryAdmin):
 
     def reverse_view(self, request, pk: int):
         return self._act(request, pk, services.campaign_reverse, gettext("收回行动已冲回。"))
+
+    def discard_view(self, request, pk: int):
+        return self._act(
+            request,
+            pk,
+            services.campaign_discard,
+            gettext("收回行动的预览已放弃。"),
+            may=services.campaign_may_discard,
+            then=reverse("admin:staffing_recoverycampaign_changelist"),
+        )
 
 
 def _totals(lines) -> list[tuple[str, int]]:

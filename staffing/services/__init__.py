@@ -12,7 +12,14 @@ from .accounts import (
     unit_account,
     unit_accounts,
 )
-from .campaigns import campaign_apply, campaign_inputs_check, campaign_preview, campaign_reverse
+from .campaigns import (
+    campaign_apply,
+    campaign_discard,
+    campaign_inputs_check,
+    campaign_may_discard,
+    campaign_preview,
+    campaign_reverse,
+)
 from .headcounts import HeadcountInput, headcount_report, headcounts_report_bulk
 from .ledger import ledger_checks_deferred, ledger_follow_registry, ledger_rederive
 from .transfers import (
@@ -28,7 +35,9 @@ __all__ = [
     "TransferInput",
     "accounts_by_spelling",
     "campaign_apply",
+    "campaign_discard",
     "campaign_inputs_check",
+    "campaign_may_discard",
     "campaign_preview",
     "campaign_reverse",
     "external_account",

@@ -1,6 +1,7 @@
 """Recovery campaigns (DESIGN §3): a preview stores the plan of ``selectors.campaigns``, an
 application recomputes it on the current ledger and moves every amount into the pool, a
-reversal gives each of its transfers a reversing one — each in one transaction."""
+reversal gives each of its transfers a reversing one, and a preview that will not be applied
+may be discarded by its author or an approver — each in one transaction."""
 
 from __future__ import annotations
 
@@ -165,6 +166,7 @@ def campaign_preview(
         kind=kind,
         share=value,
         rounding=rounding,
+        created_by=user if getattr(user, "pk", None) else None,
     )
     _store_plan(campaign, plan)
     campaign.save(update_fields=["total"])
@@ -172,14 +174,70 @@ def campaign_preview(
     return campaign
 
 
+def _locked(campaign: RecoveryCampaign) -> RecoveryCampaign:
+    """The campaign, locked; refused when it is no longer there (a discarded preview)."""
+    locked = (
+        RecoveryCampaign.objects.select_for_update()
+        .select_related("decision", "jurisdiction")
+        .filter(pk=campaign.pk)
+        .first()
+    )
+    if locked is None:
+        raise RegistryError(
+            _("收回行动 %(id)s 已不存在（预览可能已被放弃）。") % {"id": campaign.pk}
+        )
+    return locked
+
+
 def _campaign_locked(campaign: RecoveryCampaign, *, user: Any) -> RecoveryCampaign:
     """The campaign, locked, for an approver to apply or reverse."""
     authorize_write(user, permissions.APPROVE, jurisdiction_ids=[campaign.jurisdiction_id])
+    return _locked(campaign)
+
+
+def campaign_may_discard(user: Any, campaign: RecoveryCampaign) -> bool:
+    """Whether the user may discard this campaign's preview: its author (who may still preview
+    campaigns) or an approver (``user=None``: a command or the system). Whether it is still a
+    preview, and in the user's jurisdictions, ``campaign_discard`` checks as well."""
+    if user is None:
+        return True
+    if not getattr(user, "is_active", False):
+        return False
+    if permissions.can_approve(user):
+        return True
     return (
-        RecoveryCampaign.objects.select_for_update()
-        .select_related("decision", "jurisdiction")
-        .get(pk=campaign.pk)
+        campaign.created_by_id is not None
+        and campaign.created_by_id == getattr(user, "pk", None)
+        and user.has_perm("staffing.add_recoverycampaign")
     )
+
+
+@transaction.atomic
+def campaign_discard(*, campaign: RecoveryCampaign, user: Any = None) -> dict[str, Any]:
+    """Discard a preview: the campaign, its lines and its skipped institutions are deleted, and
+    one audit row keeps what it was. Only its author or an approver may; an applied or reversed
+    campaign cannot be discarded (its transfers are facts: reverse it instead). Returns what was
+    discarded (the audit row's ``before``)."""
+    locked = _locked(campaign)
+    if not campaign_may_discard(user, locked):
+        raise permissions.NotPermitted(
+            _("只有预览的创建人或具有批准权限的用户可以放弃收回行动的预览。")
+        )
+    permissions.check_jurisdictions_in_scope(user, [locked.jurisdiction.code])
+    if locked.status != CampaignStatus.PREVIEW:
+        raise RegistryError(
+            _("收回行动的状态为“%(status)s”，不能放弃：只有预览可以放弃，已执行的只能冲回。")
+            % {"status": locked.get_status_display()}
+        )
+    before = {
+        **_campaign_snapshot(locked),
+        "created_by": getattr(locked.created_by, "username", None),
+        "lines": locked.lines.count(),
+        "skipped": locked.skips.count(),
+    }
+    audit.record("discard", locked, before=before)
+    locked.delete()  # its lines and skipped institutions go with it; a preview has no transfers
+    return before
 
 
 @transaction.atomic

@@ -119,6 +119,7 @@ BY_NAME = {
     "headcount-detail": "staffing.headcountreport",
     "staffing_campaign_apply": "staffing.recoverycampaign",
     "staffing_campaign_reverse": "staffing.recoverycampaign",
+    "staffing_campaign_discard": "staffing.recoverycampaign",
     "reform_registry_importbatch_review": "reform_registry.importbatch",
     "event-detail": "units.event",
     "jurisdiction-detail": "units.jurisdiction",

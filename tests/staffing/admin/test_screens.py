@@ -232,3 +232,71 @@ def test_the_unit_page_links_to_its_quota_panel(admin_client, filled):
     response = admin_client.get(reverse("admin:units_institution_change", args=[filled.pk]))
     assert response.status_code == 200
     assert reverse("admin:staffing_quota_panel", args=["a"]) in response.content.decode()
+
+
+def test_a_campaign_preview_is_discarded_by_its_author_or_an_approver(
+    client, django_user_model, ledger
+):
+    b = ledger.unit("b")
+    ledger.grant(b, 10)
+    headcount_report(unit=b, kind="institution", as_of=D(2020, 1, 1), actual=4)
+    decision = ledger.decision()
+    previewer = ("staffing.add_recoverycampaign", "staffing.view_recoverycampaign")
+    author = _user(django_user_model, "author", *previewer)
+    other = _user(django_user_model, "other", *previewer)
+    approver = _user(
+        django_user_model, "approver", "units.approve_decision", "staffing.view_recoverycampaign"
+    )
+    form = {
+        "jurisdiction": "150200",
+        "on": "2021-03-01",
+        "decision": decision.number,
+        "kind": "institution",
+        "share": "0.5",
+        "rounding": "floor",
+    }
+
+    def preview(user):
+        client.force_login(user)
+        assert client.post(reverse("admin:staffing_recoverycampaign_add"), form).status_code == 302
+        return RecoveryCampaign.objects.latest("id")
+
+    def detail(campaign):
+        url = reverse("admin:staffing_recoverycampaign_change", args=[campaign.pk])
+        return client.get(url).content.decode()
+
+    def discard(campaign, **kwargs):
+        return client.post(reverse("admin:staffing_campaign_discard", args=[campaign.pk]), **kwargs)
+
+    first = preview(author)
+    page = detail(first)
+    assert "discard-campaign" in page and "放弃预览" in page and "author" in page
+    client.force_login(other)  # another clerk sees it, without the button, and is refused
+    assert "discard-campaign" not in detail(first)
+    assert discard(first).status_code == 403
+    assert RecoveryCampaign.objects.filter(pk=first.pk).exists()
+    client.force_login(author)
+    assert (
+        client.get(reverse("admin:staffing_campaign_discard", args=[first.pk])).status_code == 405
+    )
+    response = discard(first, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:staffing_recoverycampaign_changelist")
+    assert "收回行动的预览已放弃。" in response.content.decode()
+    assert not RecoveryCampaign.objects.filter(pk=first.pk).exists()
+
+    second = preview(other)
+    client.force_login(approver)
+    assert "discard-campaign" in detail(second)
+    assert discard(second).status_code == 302
+    assert not RecoveryCampaign.objects.filter(pk=second.pk).exists()
+
+    applied = preview(author)
+    client.force_login(approver)
+    client.post(reverse("admin:staffing_campaign_apply", args=[applied.pk]))
+    client.force_login(author)
+    assert "discard-campaign" not in detail(applied)
+    response = discard(applied, follow=True)
+    assert "不能放弃：只有预览可以放弃，已执行的只能冲回" in response.content.decode()
+    applied.refresh_from_db()
+    assert applied.status == "applied"
+    assert balance(ledger.pool(), "institution", D(2021, 3, 1)) == 3

@@ -8,9 +8,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.errors import RegistryError
-from staffing.models import RecoveryCampaign, Transfer
+from staffing.models import CampaignLine, CampaignSkip, RecoveryCampaign, Transfer
 from staffing.selectors import balance, campaign_plan, ledger_total, pool_inflow, unit_balances
-from staffing.services import campaign_apply, campaign_preview, campaign_reverse, headcount_report
+from staffing.services import (
+    campaign_apply,
+    campaign_discard,
+    campaign_may_discard,
+    campaign_preview,
+    campaign_reverse,
+    headcount_report,
+)
 from units.models import AuditEntry
 
 D = dt.date
@@ -222,3 +229,101 @@ def test_command_bad_flags(ledger, example, flag, value, message):
         call_command("recover_quotas", *flat, "--apply", stdout=StringIO())
     assert not RecoveryCampaign.objects.exists()
     assert balance(ledger.pool(), "institution", ON) == 0
+
+
+def _role_user(django_user_model, name, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(name, password="x")
+    for codename in codenames:
+        app, code = codename.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=code)
+        )
+    return django_user_model.objects.get(pk=user.pk)  # without the permission cache
+
+
+PREVIEWER = ("staffing.add_recoverycampaign", "staffing.view_recoverycampaign")
+
+
+def test_a_preview_is_discarded_by_its_author_with_its_audit_row(
+    ledger, example, django_user_model
+):
+    author = _role_user(django_user_model, "author", *PREVIEWER)
+    campaign = campaign_preview(
+        jurisdiction=ledger.city, on=ON, decision=ledger.decision(), user=author
+    )
+    assert campaign.created_by == author
+    pk = campaign.pk
+    discarded = campaign_discard(campaign=campaign, user=author)
+    assert discarded["status"] == "preview" and discarded["total"] == 18
+    assert not RecoveryCampaign.objects.filter(pk=pk).exists()
+    assert not CampaignLine.objects.filter(campaign_id=pk).exists()
+    assert not CampaignSkip.objects.filter(campaign_id=pk).exists()
+    entry = AuditEntry.objects.get(action="discard", object_type="staffing.recoverycampaign")
+    assert entry.object_id == str(pk) and entry.after is None
+    assert entry.before["created_by"] == "author" and entry.before["lines"] == 6
+    assert entry.before["skipped"] == 2
+
+
+def test_an_approver_discards_anyones_preview(ledger, example, django_user_model):
+    author = _role_user(django_user_model, "author", *PREVIEWER)
+    approver = _role_user(django_user_model, "approver", "units.approve_decision")
+    campaign = campaign_preview(
+        jurisdiction=ledger.city, on=ON, decision=ledger.decision(), user=author
+    )
+    assert campaign_may_discard(approver, campaign)
+    campaign_discard(campaign=campaign, user=approver)
+    assert not RecoveryCampaign.objects.exists()
+    with pytest.raises(RegistryError, match="已不存在"):
+        campaign_apply(campaign=campaign)  # a discarded preview cannot be applied afterwards
+
+
+def test_another_clerk_may_not_discard_a_preview_and_nothing_is_written(
+    ledger, example, django_user_model
+):
+    author = _role_user(django_user_model, "author", *PREVIEWER)
+    other = _role_user(django_user_model, "other", *PREVIEWER)
+    campaign = campaign_preview(
+        jurisdiction=ledger.city, on=ON, decision=ledger.decision(), user=author
+    )
+    audit_rows = AuditEntry.objects.count()
+    assert not campaign_may_discard(other, campaign)
+    with pytest.raises(RegistryError, match="只有预览的创建人或具有批准权限的用户"):
+        campaign_discard(campaign=campaign, user=other)
+    campaign.refresh_from_db()
+    assert campaign.status == "preview" and campaign.lines.count() == 6
+    assert AuditEntry.objects.count() == audit_rows
+
+
+def test_a_scoped_approver_may_not_discard_outside_their_jurisdiction(
+    ledger, example, county, django_user_model
+):
+    from units.models import JurisdictionScope
+
+    approver = _role_user(django_user_model, "kdl-approver", "units.approve_decision")
+    JurisdictionScope.objects.create(user=approver, jurisdiction=county)
+    campaign = campaign_preview(jurisdiction=ledger.city, on=ON, decision=ledger.decision())
+    with pytest.raises(RegistryError, match="管辖范围"):
+        campaign_discard(campaign=campaign, user=approver)
+    assert RecoveryCampaign.objects.filter(pk=campaign.pk).exists()
+
+
+def test_an_applied_or_reversed_campaign_cannot_be_discarded(ledger, example, django_user_model):
+    author = _role_user(django_user_model, "author", *PREVIEWER)
+    campaign = campaign_preview(
+        jurisdiction=ledger.city, on=ON, decision=ledger.decision(), user=author
+    )
+    campaign_apply(campaign=campaign)
+    audit_rows = AuditEntry.objects.count()
+    for user in (author, None):
+        with pytest.raises(RegistryError, match="不能放弃：只有预览可以放弃，已执行的只能冲回"):
+            campaign_discard(campaign=campaign, user=user)
+    campaign_reverse(campaign=campaign)
+    with pytest.raises(RegistryError, match="已冲回"):
+        campaign_discard(campaign=campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == "reversed"
+    assert Transfer.objects.filter(campaign=campaign).count() == 12
+    assert AuditEntry.objects.filter(action="discard").count() == 0
+    assert AuditEntry.objects.count() > audit_rows  # the reversal's rows only
