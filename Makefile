@@ -22,10 +22,18 @@ install: $(VENV)/.installed
 test-tools:
 	@sh scripts/ensure-chromium
 
+# The demo served as in production (DESIGN §11): DEBUG off, the static files collected and
+# served by WhiteNoise, the secret generated once into var/secret_key (untracked) unless
+# SECRET_KEY is set, the site's own 404 and 500 pages. Only the demo's loading runs with DEBUG
+# on, to create the demo users with the passwords it prints beside the address served.
+# Django's server serves it, without reloading on code changes.
+run: export SECRET_KEY_FILE ?= var/secret_key
+run: export ALLOWED_HOSTS ?= localhost,127.0.0.1,$(HOST)
 run: install
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py load_demo
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=true $(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
+	DEBUG=false $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput

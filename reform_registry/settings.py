@@ -1,15 +1,18 @@
 """Settings of the reform registry, all read from the environment.
 
-DATABASE_URL   dj-database-url style; a SQLite file in the project folder when unset
-SECRET_KEY     required unless DEBUG
-DEBUG          "true"/"1" to enable
-ALLOWED_HOSTS  comma-separated
+DATABASE_URL     dj-database-url style; a SQLite file in the project folder when unset
+SECRET_KEY       required unless DEBUG or SECRET_KEY_FILE
+SECRET_KEY_FILE  when SECRET_KEY is unset: a file holding the secret, generated there once (e.g.
+                 var/secret_key, untracked, for `make run`); relative to the project folder
+DEBUG            "true"/"1" to enable
+ALLOWED_HOSTS    comma-separated
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,13 +25,38 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secret_key_from_file(name: str) -> str:
+    """The secret kept in the file ``name`` (relative to the project folder), generated there
+    the first time: random, readable by its owner only, written whole or not at all (when two
+    processes start at once, both read the one that was written first)."""
+    path = Path(name) if Path(name).is_absolute() else BASE_DIR / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(get_random_secret_key() + "\n")
+        try:
+            os.link(draft, path)  # fails when another process published its secret first
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and os.environ.get("SECRET_KEY_FILE"):
+    SECRET_KEY = secret_key_from_file(os.environ["SECRET_KEY_FILE"])
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-# Without DEBUG, SECRET_KEY is required to serve: reform_registry.wsgi refuses to start without
-# it, and Django refuses wherever a secret is used. Commands that need no secret (migrate,
-# check, makemigrations) run without one.
+# Without DEBUG, a secret (SECRET_KEY, or SECRET_KEY_FILE) is required to serve:
+# reform_registry.wsgi refuses to start without it, and Django refuses wherever a secret is
+# used. Commands that need no secret (migrate, check, makemigrations) run without one.
 SECRET_KEY_MISSING_MESSAGE = "SECRET_KEY must be set unless DEBUG is true."
 
 ALLOWED_HOSTS = [
@@ -60,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the collected static files (STATIC_ROOT) with DEBUG off, as in production.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "reform_registry.middleware.DefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -124,6 +154,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic also writes compressed copies, which WhiteNoise serves to clients that
+    # accept them. (Not the hashed-names storage: pages could then only render after
+    # collectstatic, and the suite renders them without it.)
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 

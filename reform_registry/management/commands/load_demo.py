@@ -111,8 +111,16 @@ DEMO_USERS: list[tuple[str, str | None, bool, str | None, str]] = [
 class Command(RegistryCommand):
     help = "Load the demo of Baotou's 2020 reform of public institutions (once) and demo users."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="where the site is served, for the addresses printed (default: %(default)s)",
+        )
+
     def handle(self, *args, **options):
         started = time.monotonic()
+        site = options["url"].rstrip("/")
         try:
             with transaction.atomic():
                 users = create_demo_users()
@@ -140,11 +148,9 @@ class Command(RegistryCommand):
             for name in ran:
                 self.stdout.write(f"  已运行 {name}")
         self.stdout.write("")
+        self.stdout.write(f"登录地址：{site}/ （管理后台：{site}/admin/）")
         self.stdout.write(
-            "登录地址：http://127.0.0.1:8000/ （管理后台：http://127.0.0.1:8000/admin/）"
-        )
-        self.stdout.write(
-            "改革汇总：http://127.0.0.1:8000/reports/reform/"
+            f"改革汇总：{site}/reports/reform/"
             f"?jurisdiction={demo.CITY}&before={demo.DEMO_BEFORE.isoformat()}"
             f"&after={demo.DEMO_AFTER.isoformat()}"
         )
