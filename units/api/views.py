@@ -20,7 +20,6 @@ from core.pagination import CappedCountPagination
 from core.restrict import RestrictedViewSetMixin
 
 from .. import selectors
-from ..choices import EventType, ParticipantRole
 from ..filtersets import DecisionFilterSet, EventFilterSet, JurisdictionFilterSet, UnitFilterSet
 from ..models import Decision, Event, EventParticipant, Jurisdiction, Unit, UnitVersion
 from ..rules import DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
@@ -150,25 +149,8 @@ class UnitViewSet(
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, key=None, **kwargs):
-        unit = self.get_unit()
-        history = selectors.unit_history(unit=unit)
-        roles = selectors.unit_roles(unit=unit, events=history.events)
-        for version in history.versions:
-            version.changed = history.changes.get(version.pk, [])
-        for event in history.events:
-            change = selectors.event_change(history, event)
-            label = str(EventType(event.type).label)
-            event.label = f"{label}:{change}" if change else label
-            event.role = roles.get(event.pk, ParticipantRole.SOURCE)
-        registration = history.registration
-        data = {
-            "key": unit.key,
-            "kind": unit.kind,
-            "registered_on": registration.established_on if registration else None,
-            "versions": history.versions,
-            "events": history.events,
-        }
-        return Response(UnitHistorySerializer(data).data)
+        history = selectors.labelled_history(unit=self.get_unit())
+        return Response(UnitHistorySerializer(history).data)
 
     @extend_schema(
         summary=gettext_lazy("机构谱系：前身与后继"),
@@ -181,34 +163,8 @@ class UnitViewSet(
         unit = self.get_unit()
         depth = self.query_parameters.get("depth")
         lineage = selectors.unit_lineage(unit=unit, depth=depth, user=request.user)
-        names = selectors.latest_names(lineage.units)
-        nodes = [
-            {
-                "key": u.key,
-                "kind": u.kind,
-                "name": names.get(uid),
-                "relation": lineage.relation(uid),
-                "depth": lineage.distance(uid),
-            }
-            for uid, u in sorted(lineage.units.items(), key=lambda item: item[1].key)
-        ]
-        keys = {uid: u.key for uid, u in lineage.units.items()}
-        edges = [
-            {
-                "predecessor": keys[e.predecessor_id],
-                "successor": keys[e.successor_id],
-                "event": e.event_key,
-                "event_type": e.event_type,
-                "effective_on": e.effective_on,
-                "decision": e.decision_number,
-            }
-            for e in lineage.edges
-        ]
-        return Response(
-            LineageSerializer(
-                {"key": unit.key, "depth": depth, "nodes": nodes, "edges": edges}
-            ).data
-        )
+        graph = lineage.graph(selectors.latest_names(lineage.units))
+        return Response(LineageSerializer({"key": unit.key, "depth": depth, **graph}).data)
 
 
 @extend_schema_view(

@@ -12,6 +12,7 @@ from .history import (
     change_label,
     changed_fields,
     event_change,
+    labelled_history,
     unit_history,
     unit_roles,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "department_institution_counts",
     "ended_on",
     "event_change",
+    "labelled_history",
     "institution_versions",
     "institutions_per_department",
     "is_in_force",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..choices import DecisionStatus, EventType
+from ..choices import DecisionStatus, EventType, ParticipantRole
 from ..models import Event, EventParticipant, Unit, UnitVersion
 from .versions import version_values
 
@@ -66,6 +66,29 @@ def event_change(history: UnitHistory, event: Event) -> str | None:
         return None
     opened = next((v for v in history.versions if v.opened_by_id == event.pk), None)
     return change_label(history.changes.get(opened.pk, [])) if opened is not None else None
+
+
+def labelled_history(*, unit: Unit) -> dict[str, Any]:
+    """A unit's history as the API gives it: its registration date, its versions (each with the
+    fields it changed) and the approved events it took part in, each with its label (the type,
+    and for a change what it changed) and the unit's role in it."""
+    history = unit_history(unit=unit)
+    roles = unit_roles(unit=unit, events=history.events)
+    for version in history.versions:
+        version.changed = history.changes.get(version.pk, [])
+    for event in history.events:
+        change = event_change(history, event)
+        label = str(EventType(event.type).label)
+        event.label = f"{label}:{change}" if change else label
+        event.role = roles.get(event.pk, ParticipantRole.SOURCE)
+    registration = history.registration
+    return {
+        "key": unit.key,
+        "kind": unit.kind,
+        "registered_on": registration.established_on if registration else None,
+        "versions": history.versions,
+        "events": history.events,
+    }
 
 
 def changed_fields(before: UnitVersion, after: UnitVersion) -> list[str]:

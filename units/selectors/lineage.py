@@ -65,6 +65,33 @@ class Lineage:
         distance = self.distance(unit_id)
         return -distance if self.relation(unit_id) == "ancestor" else distance
 
+    def graph(self, names: dict[int, str]) -> dict[str, list[dict[str, Any]]]:
+        """The lineage as nodes (by key, with their latest names) and edges, as the API gives
+        it."""
+        nodes = [
+            {
+                "key": u.key,
+                "kind": u.kind,
+                "name": names.get(uid),
+                "relation": self.relation(uid),
+                "depth": self.distance(uid),
+            }
+            for uid, u in sorted(self.units.items(), key=lambda item: item[1].key)
+        ]
+        keys = {uid: u.key for uid, u in self.units.items()}
+        edges = [
+            {
+                "predecessor": keys[e.predecessor_id],
+                "successor": keys[e.successor_id],
+                "event": e.event_key,
+                "event_type": e.event_type,
+                "effective_on": e.effective_on,
+                "decision": e.decision_number,
+            }
+            for e in self.edges
+        ]
+        return {"nodes": nodes, "edges": edges}
+
     def restrict(self, user: Any) -> None:
         """Keep the units the user reads, and the edges and exits between them."""
         shown = visible_among(Unit, self.units, user)
