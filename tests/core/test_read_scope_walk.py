@@ -417,6 +417,7 @@ SEEN = [
     ("/api/v1/jurisdictions/", [INSIDE]),
     (f"/api/v1/reports/changes/?{PERIOD}&jurisdiction={INSIDE}", ["kdlmerged"]),
     (f"/api/v1/reports/quotas/?as_of=2021-01-01&jurisdiction={INSIDE}", ["昆都仑区"]),
+    ("/api/v1/feed/", ["kdlmerged", "kdlalpha", "包编发〔2020〕21号", INSIDE]),
 ]
 
 
