@@ -9,13 +9,18 @@ about the request as a whole). The statuses:
 * 404 — an unknown key, in the path or in a parameter (``core.api.NOT_FOUND``);
 * 403 — a role or permission missing, named in the message and in ``problems[].permission``;
 * 409 — a well-formed write the registry refuses in its present state (a service's
-  ``RegistryError``: a different figure already reported, a unit that did not exist then …).
+  ``RegistryError``: a different figure already reported, a unit that did not exist then …);
+* 503 — the database cannot be reached (restarting, failing over): the request may be repeated
+  later, and the app reconnects by itself on a later request. The error is logged, its
+  details never reach the client.
 """
 
 import json
+import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -23,11 +28,17 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from core.api import NOT_FOUND
 from core.errors import RegistryError
 
 from .permissions import MissingPermission
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait before repeating a request the database could not answer.
+RETRY_AFTER = 5
 
 
 def _flatten(detail, path=""):
@@ -92,8 +103,22 @@ def _body(status_code: int, code: str, message: str, problems: list[dict]) -> di
     }
 
 
+def _database_unavailable(exc: Exception) -> Response:
+    logger.error("database unavailable: %s", exc, exc_info=exc)
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    message = _("数据库暂时不可用，请稍后再试。")
+    set_rollback()
+    response = Response(
+        _body(status_code, "unavailable", message, [{"message": message}]), status=status_code
+    )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def exception_handler(exc, context):
     _answer_in_json(context)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return _database_unavailable(exc)
     if isinstance(exc, RegistryError):
         forbidden = getattr(exc, "code", None) == "forbidden"
         status_code = status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_409_CONFLICT
