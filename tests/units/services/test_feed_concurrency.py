@@ -191,18 +191,22 @@ def test_a_second_append_waits_for_the_first_writer_to_end(
     holding.wait()
     headcount = _in_thread("headcount", report, errors)
     second_ready.wait()
+    # Until the headcount waits for a lock (a state of the server, not a delay) or has ended.
     deadline = time.monotonic() + TIMEOUT
-    while not _waits_for_a_lock(pids["headcount"]):  # a state of the server, not a delay
-        assert time.monotonic() < deadline, "the second append did not wait for the first"
+    while not (waited := _waits_for_a_lock(pids["headcount"])) and headcount.is_alive():
+        assert time.monotonic() < deadline
         time.sleep(0.01)
-    # Both are inside their transactions; neither entry is visible.
-    assert feed_page(user=None, after=before, limit=10)[0] == []
+    # Neither entry is visible while the first writer is inside its transaction: the second
+    # cannot have committed a later seq that a poller would read before the first.
+    early = [e.seq for e in feed_page(user=None, after=before, limit=10)[0]]
     release.wait()
     registration.join(TIMEOUT)
     headcount.join(TIMEOUT)
     poller.stop.set()
     poller.join(TIMEOUT)
+    assert early == [], f"seq {early} was visible while the first append had not committed"
     assert poller.problems == []
+    assert waited, "the second append did not wait for the first writer's transaction"
 
     kinds = [(e.seq, e.kind) for e in feed_page(user=None, after=before, limit=10)[0]]
     if first_commits:
