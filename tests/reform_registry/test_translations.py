@@ -42,6 +42,7 @@ def test_the_reader_reads_entries():
     assert len(parsed) > 400
     header = parsed[0]
     assert header["msgid"] == "" and "Plural-Forms" in header["msgstr"]
+    assert "Language: en" in header["msgstr"]
 
 
 def test_every_message_has_its_english():
