@@ -21,7 +21,7 @@ from ..models import (
     Jurisdiction,
     UnitVersion,
 )
-from ..rules import DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
+from ..rules import ATTRIBUTE_FIELDS, DIVISION_CODE_FORMAT, UNIT_KEY_FORMAT
 from ..selectors.lineage import MAX_LINEAGE_DEPTH
 from ..validators import division_code_validator, unit_key_validator
 
@@ -48,26 +48,12 @@ class JurisdictionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent", "caps"]
 
 
+# A unit's state: its attributes, each reference followed by the name it names, and the span.
 STATE_FIELDS = [
-    "name",
-    "short_name",
-    "credit_code",
-    "jurisdiction",
-    "jurisdiction_name",
-    "parent",
-    "parent_name",
-    "category",
-    "rank",
-    "funding",
-    "sector",
-    "business_functions",
-    "market_replaceable",
-    "pending_wind_down",
-    "functions",
-    "internal_bodies",
-    "valid_from",
-    "valid_to",
-]
+    named
+    for field in ATTRIBUTE_FIELDS
+    for named in ((field, f"{field}_name") if field in ("jurisdiction", "parent") else (field,))
+] + ["valid_from", "valid_to"]
 
 
 @extend_schema_serializer(description=_("机构在 [valid_from, valid_to) 期间的状态。"))
