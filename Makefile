@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install test-tools run demo test lint bench schema api-contract clean
+.PHONY: install test-tools run serve demo test lint bench schema api-contract clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ run: install
 	DEBUG=false $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=true $(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 	DEBUG=false $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+# Production serving (docs/deploy.md): gunicorn serves reform_registry.wsgi with WORKERS
+# processes; settings come from the environment (SECRET_KEY or SECRET_KEY_FILE, DATABASE_URL,
+# ALLOWED_HOSTS, HTTPS=true behind a TLS proxy). Migrate and collect the static files first.
+# The job worker, once there is one, is started beside it here.
+WORKERS ?= 4
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn reform_registry.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --access-logfile -
 
 demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput

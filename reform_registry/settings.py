@@ -6,12 +6,20 @@ SECRET_KEY_FILE  when SECRET_KEY is unset: a file holding the secret, generated 
                  var/secret_key, untracked, for `make run`); relative to the project folder
 DEBUG            "true"/"1" to enable
 ALLOWED_HOSTS    comma-separated
+HTTPS            "true" when served over HTTPS (behind a proxy that sets X-Forwarded-Proto): HSTS,
+                 the redirect to HTTPS, secure session and CSRF cookies; unset for plain HTTP on a
+                 closed network
+LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES
+                 failed logins (per user name and address) before the login is locked, and for
+                 how long (5, 30)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +89,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "units",
     "staffing",
     "reform_registry",
@@ -88,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves the collected static files (STATIC_ROOT) with DEBUG off, as in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.audit.AuditContextMiddleware",
+    # Answers a locked-out login with the lockout page (AXES_LOCKOUT_TEMPLATE); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reform_registry.urls"
@@ -136,8 +149,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Django's model backend, loading with a session's user whether a jurisdiction scope limits it.
-AUTHENTICATION_BACKENDS = ["units.backends.RegistryBackend"]
+# First the lockout (django-axes: refuses a login locked after repeated failures), then Django's
+# model backend, loading with a session's user whether a jurisdiction scope limits it.
+AUTHENTICATION_BACKENDS = ["units.lockout.LockoutBackend", "units.backends.RegistryBackend"]
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failures for one user name from one
+# address, that login is refused, even with the right password, for LOGIN_LOCKOUT_MINUTES; each
+# lockout writes an audit row (units.lockout). Attempts are kept in the database, outside the
+# admin (its models have no Chinese names); `manage.py axes_reset_username NAME` unlocks earlier.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_COOLOFF_MESSAGE = _("登录失败次数过多，该账号已暂时锁定，请稍后再试或联系管理员解锁。")
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,3 +256,34 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
+
+# Served over HTTPS (TLS ends at the proxy in front, which sets X-Forwarded-Proto): HSTS for a
+# year, plain HTTP redirected, cookies sent over HTTPS only. Unset, the site serves plain HTTP
+# (a closed network, `make run`) and none of this applies.
+HTTPS = env_bool("HTTPS")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# Content security policy (django-csp): scripts, styles, fonts and frames from the site itself
+# only, no inline script or style (the pages, the admin and the API docs load theirs as files);
+# images also as data: URIs (the admin's and Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
