@@ -14,6 +14,8 @@ LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES
                  how long (5, 30)
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +33,15 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def inline_style_hash(template: Path) -> str:
+    """The CSP source of a template's one ``<style>`` block (it holds no template tag): its
+    SHA-256, as the browser computes it over the text between the tags."""
+    text = template.read_text(encoding="utf-8")
+    style = text.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = hashlib.sha256(style.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
 def secret_key_from_file(name: str) -> str:
@@ -273,11 +284,14 @@ if HTTPS:
 # Content security policy (django-csp): scripts, styles, fonts and frames from the site itself
 # only, no inline script or style (the pages, the admin and the API docs load theirs as files);
 # images also as data: URIs (the admin's and Swagger UI's icons).
+# The one inline style is the server-error page's, which links nothing (it must show when the
+# rest is broken): allowed by its hash.
+SERVER_ERROR_STYLE_HASH = inline_style_hash(BASE_DIR / "templates" / "500.html")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, SERVER_ERROR_STYLE_HASH],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
