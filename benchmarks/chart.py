@@ -7,8 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
-WIDTH, HEIGHT = 880, 520
-LEFT, RIGHT, TOP, BOTTOM = 70, 330, 30, 50
+WIDTH, HEIGHT = 960, 520
+LEFT, RIGHT, TOP, BOTTOM = 70, 400, 30, 50
 COLOURS = [
     "#1f5fa8",
     "#c0392b",
@@ -95,18 +95,20 @@ def scale_chart(series: Mapping[str, Sequence[tuple[int, float]]], *, title: str
         legend_y = TOP + 6 + i * 18
         out.append(
             f'<rect x="{WIDTH - RIGHT + 16}" y="{legend_y}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{WIDTH - RIGHT + 34}" y="{legend_y + 10}">{escape(name[:48])}</text>'
+            f'<text x="{WIDTH - RIGHT + 34}" y="{legend_y + 10}">{escape(name[:64])}</text>'
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
 def series_of(reports: Sequence[Mapping]) -> dict[str, list[tuple[int, float]]]:
-    """Per measured answer (bare-SQL rows left out), its (size, median ms) over the reports."""
+    """Per measured answer (bare-SQL rows left out), its (size, median ms) over the reports,
+    named shortly enough for the legend."""
     series: dict[str, list[tuple[int, float]]] = {}
     for report in reports:
         for row in report["rows"]:
             if row["name"].startswith("bare SQL"):
                 continue
-            series.setdefault(row["name"], []).append((report["institutions"], row["median_ms"]))
+            name = row["name"].removeprefix("api: ").replace("first page of 50 with count: ", "")
+            series.setdefault(name, []).append((report["institutions"], row["median_ms"]))
     return series
