@@ -40,3 +40,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# An error no view handled: the API's error shape under /api/, the site's 500 page elsewhere.
+handler500 = "reform_registry.api.errors.server_error"

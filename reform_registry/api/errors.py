@@ -17,12 +17,14 @@ about the request as a whole). The statuses:
 
 import json
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
@@ -153,4 +155,29 @@ def exception_handler(exc, context):
         for problem in problems:
             problem["permission"] = exc.permission
     response.data = _body(response.status_code, code, message, problems)
+    return response
+
+
+def server_error(request):
+    """The site's answer to an error no view handled (``handler500``): under ``/api/`` the API's
+    error shape — a 503 when the database was unreachable (a session request meets it in the
+    middleware, before the API's own handler) — elsewhere the site's 500 page."""
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, (OperationalError, InterfaceError))
+    status_code: int = (
+        status.HTTP_503_SERVICE_UNAVAILABLE
+        if unavailable
+        else status.HTTP_500_INTERNAL_SERVER_ERROR
+    )
+    code = "unavailable" if unavailable else "error"
+    message = (
+        _("数据库暂时不可用，请稍后再试。") if unavailable else _("服务器出错，错误已经记录。")
+    )
+    response = JsonResponse(
+        _body(status_code, code, message, [{"message": message}]), status=status_code
+    )
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER)
     return response

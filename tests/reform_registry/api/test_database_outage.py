@@ -82,3 +82,45 @@ def test_a_page_answers_the_sites_error_page(reform, official, language, title):
     _no_traceback(body)
 
     assert client.get("/units/").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_session_request_to_the_api_gets_the_error_shape_too(reform, official, language):
+    """A logged-in request meets the database in the middleware, before the API's own error
+    handler: the site's handler of unhandled errors answers it in the API's shape."""
+    client = Client(raise_request_exception=False)
+    client.force_login(official)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    with database_unreachable():
+        response = client.get("/api/v1/units/")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Retry-After"].isdigit()
+    with translation.override(language):
+        message = gettext(UNAVAILABLE)
+    assert response.json()["error"] == {
+        "status": 503,
+        "code": "unavailable",
+        "message": message,
+        "problems": [{"message": message}],
+    }
+    _no_traceback(response.content.decode())
+    assert client.get("/api/v1/units/").status_code == 200
+
+
+def test_any_other_unhandled_error_under_the_api_is_a_500_in_its_shape(
+    reform, official, monkeypatch
+):
+    from units.api import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.UnitViewSet, "list", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(official)
+    response = client.get("/api/v1/units/")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "error"
+    _no_traceback(response.content.decode())
+    assert "a bug" not in response.content.decode()
