@@ -30,7 +30,7 @@ from .choices import (
     Rank,
     UnitKind,
 )
-from .rules import decision_number_key
+from .rules import CODE_FIELD_LABELS, decision_number_key
 from .validators import division_code_validator, unit_key_validator, validate_credit_code
 
 
@@ -234,10 +234,14 @@ class UnitVersion(models.Model):
         db_index=False,  # units_version_parent_asof starts with it
     )
     category = models.CharField(
-        _("事业单位类别"), max_length=20, choices=Category.choices, blank=True
+        CODE_FIELD_LABELS["category"], max_length=20, choices=Category.choices, blank=True
     )
-    rank = models.CharField(_("机构规格"), max_length=20, choices=Rank.choices, blank=True)
-    funding = models.CharField(_("经费形式"), max_length=10, choices=Funding.choices, blank=True)
+    rank = models.CharField(
+        CODE_FIELD_LABELS["rank"], max_length=20, choices=Rank.choices, blank=True
+    )
+    funding = models.CharField(
+        CODE_FIELD_LABELS["funding"], max_length=10, choices=Funding.choices, blank=True
+    )
     sector = models.CharField(_("行业领域"), max_length=100, blank=True)
     business_functions = models.BooleanField(_("有经营职能"), default=False)
     market_replaceable = models.BooleanField(_("承担市场可替代职能"), default=False)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Container, Iterable
 from itertools import count
 from typing import Any
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,6 +152,12 @@ VERSION_COLUMNS: tuple[str, ...] = tuple(
 TEXT_FIELDS = ("name", "short_name", "sector", "functions")
 BOOLEAN_FIELDS = ("business_functions", "market_replaceable", "pending_wind_down")
 CODE_FIELDS: dict[str, Any] = {"category": Category, "rank": Rank, "funding": Funding}
+# The names of the code fields (the versions' verbose names, and the importer's messages).
+CODE_FIELD_LABELS: dict[str, Any] = {
+    "category": gettext_lazy("事业单位类别"),
+    "rank": gettext_lazy("机构规格"),
+    "funding": gettext_lazy("经费形式"),
+}
 # The codes as sets: ``TextChoices.values`` rebuilds its list (and labels) on every access.
 CODE_VALUES: dict[str, frozenset[str]] = {k: frozenset(v.values) for k, v in CODE_FIELDS.items()}
 REQUIRED_AT_BIRTH = ("name", "jurisdiction")
@@ -207,17 +212,10 @@ def _count(name: str, value: Any) -> int:
     return number
 
 
-def _field_label(name: str) -> Any:
-    """The verbose name of a version's field (read from the model registry: the model's
-    validators use the rules of this module)."""
-    model = apps.get_model("units", "UnitVersion")
-    return getattr(model._meta.get_field(name), "verbose_name", name)
-
-
 def _code(name: str, value: Any) -> str:
     text = _text(value)
     if text and text not in CODE_VALUES[name]:
-        raise _Refused(unknown_code_message(CODE_FIELDS[name], _field_label(name), name, text))
+        raise _Refused(unknown_code_message(CODE_FIELDS[name], CODE_FIELD_LABELS[name], name, text))
     return text
 
 
