@@ -75,17 +75,15 @@ class CappedPaginator(Paginator):
 
 
 class CappedCountPagination(RegistryPagination):
-    """Pages whose count stops at ``limit`` while the ``capped_by`` parameter is given (a search
-    need not count a million matches), and say whether it is a lower bound."""
+    """Pages whose paginator a view's list chooses from the request (``paginator_of``: a
+    ``CappedPaginator`` for a search that need not count a million matches), saying whether the
+    count is a lower bound."""
 
-    capped_by = "q"
-    limit = 10_000
+    def paginator_of(self, rows: Any, per_page: int, request: Any) -> Paginator:
+        return Paginator(rows, per_page)
 
     def paginate_queryset(self, queryset, request, view=None):
-        capped = str(request.query_params.get(self.capped_by) or "").strip()
-        self.django_paginator_class = (
-            partial(CappedPaginator, limit=self.limit) if capped else Paginator
-        )
+        self.django_paginator_class = partial(self.paginator_of, request=request)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

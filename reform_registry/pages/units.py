@@ -8,14 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.pagination import CappedPaginator
 from core.restrict import get_visible_or_404, visible
 from units import selectors
 from units.choices import Category, DecisionStatus, EventType, Funding, Rank, UnitKind
@@ -81,12 +79,7 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
             request,
         ).values_list("unit__key", "name")[: MAX_DEPARTMENT_CHOICES + 1]
     )
-    searched = str(filters.get("q") or "").strip()
-    paginator = (
-        CappedPaginator(versions, PAGE_SIZE, limit=search.SEARCH_COUNT_LIMIT)
-        if searched
-        else Paginator(versions, PAGE_SIZE)
-    )
+    paginator = search.search_paginator(versions, PAGE_SIZE, filters.get("q"))
     page = paginator.get_page(request.GET.get("page"))
     name_parents(page.object_list, params.as_of)
     context = {

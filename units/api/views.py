@@ -92,8 +92,8 @@ class JurisdictionViewSet(
 class UnitSearchPagination(CappedCountPagination):
     """A search of the unit list counts its matches only up to the limit (DESIGN §6)."""
 
-    capped_by = "q"
-    limit = search.SEARCH_COUNT_LIMIT
+    def paginator_of(self, rows, per_page, request):
+        return search.search_paginator(rows, per_page, request.query_params.get("q"))
 
 
 @extend_schema_view(

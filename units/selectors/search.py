@@ -4,9 +4,14 @@ relevance — a whole name or short name first, then current texts before former
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import BooleanField, Case, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+
+from core.pagination import CappedPaginator
 
 from ..models import Unit, UnitSearchEntry
 from ..rules import query_grams, search_normal
@@ -88,3 +93,11 @@ def search_rank(text: str, *, unit_field: str = "unit_id") -> Case:
         default=Value(2),
         output_field=IntegerField(),
     )
+
+
+def search_paginator(rows: Any, per_page: int, text: str | None) -> Paginator:
+    """The paginator of a unit list (the pages' and the API's): a search (``text`` given)
+    counts its matches only up to ``SEARCH_COUNT_LIMIT``."""
+    if str(text or "").strip():
+        return CappedPaginator(rows, per_page, limit=SEARCH_COUNT_LIMIT)
+    return Paginator(rows, per_page)

@@ -180,12 +180,12 @@ def test_events(api, reform):
 def test_a_search_counts_its_matches_only_up_to_the_limit(api, reform, monkeypatch):
     """Beyond the limit, a search's count is the limit, flagged as a lower bound (DESIGN §6);
     a list without ``q`` counts every row and says its count is exact."""
-    from units.api.views import UnitSearchPagination
+    from units.selectors import search
 
     params = {"as_of": "2020-01-01", "q": "住房"}
     full = api.get("/api/v1/units/", params).json()
     assert full["count"] == 2 and full["count_is_lower_bound"] is False
-    monkeypatch.setattr(UnitSearchPagination, "limit", 1)
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 1)
     capped = api.get("/api/v1/units/", params).json()
     assert capped["count"] == 1 and capped["count_is_lower_bound"] is True
     assert [r["key"] for r in capped["results"]] == ["I1"]
