@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any
@@ -29,6 +30,7 @@ from units import roles, selectors
 from units.choices import EventType
 from units.filtersets import CHOICE_ERRORS
 from units.models import Jurisdiction, UnitVersion
+from units.rules import DIVISION_CODE_FORMAT
 
 # What the pages read themselves besides a list's filters and ``as_of`` (a list refuses any
 # other name it has no filter of).
@@ -217,7 +219,9 @@ def report_jurisdictions(request: HttpRequest) -> list[Jurisdiction]:
     that exists is refused (403), as the API's reports refuse it."""
     jurisdictions = list(visible(Jurisdiction.objects.order_by("code"), request))
     asked = request.GET.get("jurisdiction", "").strip()
-    outside = asked and all(j.code != asked for j in jurisdictions)
+    # Only a well-formed division code can name a jurisdiction (and reach the database).
+    well_formed = re.fullmatch(DIVISION_CODE_FORMAT, asked) is not None
+    outside = well_formed and all(j.code != asked for j in jurisdictions)
     if outside and Jurisdiction.objects.filter(code=asked).exists():
         raise PermissionDenied(_("行政区划不在您的管辖范围内。"))
     return jurisdictions

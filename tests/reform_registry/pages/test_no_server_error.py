@@ -35,3 +35,15 @@ def test_any_parameter_value_gives_a_page_or_a_message(official_client, registry
     assert response.status_code in (200, 400), (path, query)
     if response.status_code == 400:
         assert 'class="alert error"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), [(path, name) for path, names in PARAMETERS.items() for name in names]
+)
+@pytest.mark.parametrize("value", ["\x00", "15\x000200", "150200\x00"])
+def test_a_nul_character_in_any_parameter_gives_a_page_or_a_message(
+    official_client, registry, path, name, value
+):
+    """PostgreSQL refuses text holding NUL: no parameter may carry one to the database."""
+    response = official_client.get(path, {name: value})
+    assert response.status_code in (200, 400), (path, name, value)
