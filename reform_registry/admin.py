@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_rq.models import Dashboard
+from django_tasks_db.models import DBTaskResult
 
 from core.admin import RestrictedAdminMixin
 from core.audit import acting
@@ -22,6 +24,12 @@ from .workbook.context import describe_error
 from .workbook.format import SHEETS
 from .workbook.services import import_batch_apply, import_batch_check, upload_check
 from .workbook.template import template_bytes
+
+# The queue's own screens stay out of the registry's admin (they are neither restricted nor
+# translated): the admin's job list shows the jobs, with their progress.
+for queue_model in (DBTaskResult, Dashboard):
+    if admin.site.is_registered(queue_model):
+        admin.site.unregister(queue_model)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_NAME = "registry-template.xlsx"

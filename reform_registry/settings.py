@@ -12,6 +12,12 @@ HTTPS            "true" when served over HTTPS (behind a proxy that sets X-Forwa
 LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES
                  failed logins (per user name and address) before the login is locked, and for
                  how long (5, 30)
+TASKS_BACKEND    where background jobs are queued: "database" (default; the registry's own
+                 database, no other service) or "redis"
+REDIS_URL        the Redis of TASKS_BACKEND=redis (redis://127.0.0.1:6379/0)
+WORKBOOK_BACKGROUND_ROWS
+                 a workbook uploaded in the admin with more rows than this is imported by the
+                 job worker (2000)
 """
 
 import base64
@@ -102,6 +108,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "units",
     "staffing",
     "reform_registry",
@@ -159,6 +168,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (README "Background jobs"; DESIGN §9): tasks are declared with
+# django_tasks.task and run by the worker `make run` and `make serve` start beside the server
+# (manage.py run_worker). TASKS_BACKEND=database queues them in the registry's own database;
+# TASKS_BACKEND=redis in Redis (REDIS_URL), through django-rq.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower() or "database"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS_BACKEND not in {"database", "redis"}:
+    raise ValueError("TASKS_BACKEND must be 'database' or 'redis'")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_rq.RQBackend"
+            if TASKS_BACKEND == "redis"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+WORKBOOK_BACKGROUND_ROWS = int(os.environ.get("WORKBOOK_BACKGROUND_ROWS", "2000"))
 
 # First the lockout (django-axes: refuses a login locked after repeated failures), then Django's
 # model backend, loading with a session's user whether a jurisdiction scope limits it.
