@@ -26,25 +26,26 @@ test-tools:
 # served by WhiteNoise, the secret generated once into var/secret_key (untracked) unless
 # SECRET_KEY is set, the site's own 404 and 500 pages. Only the demo's loading runs with DEBUG
 # on, to create the demo users with the passwords it prints beside the address served.
-# Django's server serves it, without reloading on code changes.
+# Django's server serves it, without reloading on code changes; the job worker runs beside it
+# (scripts/run-with-worker), and Ctrl-C stops both.
 run: export SECRET_KEY_FILE ?= var/secret_key
 run: export ALLOWED_HOSTS ?= localhost,127.0.0.1,$(HOST)
 run: install
 	DEBUG=false $(PY) manage.py migrate --noinput
 	DEBUG=false $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=true $(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
-	DEBUG=false $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	DEBUG=false scripts/run-with-worker $(PY) -- $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Production serving (docs/deploy.md): gunicorn serves reform_registry.wsgi with WORKERS
 # processes; settings come from the environment (SECRET_KEY or SECRET_KEY_FILE, DATABASE_URL,
 # ALLOWED_HOSTS, HTTPS=true behind a TLS proxy). Migrate and collect the static files first.
-# The job worker, once there is one, is started beside it here.
+# The job worker (manage.py run_worker) is started beside it; Ctrl-C or SIGTERM stops both.
 WORKERS ?= 4
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn reform_registry.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WORKERS) --access-logfile -
+	scripts/run-with-worker $(PY) -- $(VENV)/bin/gunicorn reform_registry.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput

@@ -3,10 +3,14 @@ sheet, every error), then confirm to import it. The import is attributed to the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,10 +23,17 @@ from core.admin import RestrictedAdminMixin
 from core.audit import acting
 from core.errors import RegistryError
 
-from .models import ImportBatch
+from .jobs import job_enqueue, job_progress
+from .models import ImportBatch, Job
 from .workbook.context import describe_error
 from .workbook.format import SHEETS
-from .workbook.services import import_batch_apply, import_batch_check, upload_check
+from .workbook.services import (
+    import_batch_apply,
+    import_batch_check,
+    import_batch_store,
+    upload_check,
+    workbook_row_count,
+)
 from .workbook.template import template_bytes
 
 # The queue's own screens stay out of the registry's admin (they are neither restricted nor
@@ -106,10 +117,21 @@ class ImportBatchAdmin(RestrictedAdminMixin, admin.ModelAdmin):
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            content = upload.read()
             try:
                 with acting(user=request.user):
+                    if workbook_row_count(content=content) > settings.WORKBOOK_BACKGROUND_ROWS:
+                        # A large workbook is checked by the job worker; its page shows how far.
+                        with transaction.atomic():
+                            batch = import_batch_store(
+                                filename=upload.name, content=content, user=request.user
+                            )
+                            job = job_enqueue(
+                                kind=Job.Kind.WORKBOOK_CHECK, batch=batch, user=request.user
+                            )
+                        return HttpResponseRedirect(job_url(job))
                     batch = import_batch_check(
-                        filename=upload.name, content=upload.read(), user=request.user
+                        filename=upload.name, content=content, user=request.user
                     )
             except RegistryError as exc:
                 form.add_error("file", exc.message)
@@ -140,9 +162,23 @@ class ImportBatchAdmin(RestrictedAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         batch = get_object_or_404(self.get_queryset(request), pk=pk)
+        running = batch.jobs.exclude(state__in=[Job.State.SUCCEEDED, Job.State.FAILED]).first()
+        if batch.status == ImportBatch.Status.PENDING and running is not None:
+            return HttpResponseRedirect(job_url(running))
         if request.method == "POST":
             if not self.has_add_permission(request):
                 raise PermissionDenied
+            if running is not None:
+                messages.error(request, _("该工作簿正在后台导入。"))
+                return HttpResponseRedirect(job_url(running))
+            if (
+                batch.status == ImportBatch.Status.CHECKED
+                and workbook_row_count(content=bytes(batch.content))
+                > settings.WORKBOOK_BACKGROUND_ROWS
+            ):
+                with acting(user=request.user):
+                    job = job_enqueue(kind=Job.Kind.WORKBOOK_IMPORT, batch=batch, user=request.user)
+                return HttpResponseRedirect(job_url(job))
             try:
                 with acting(user=request.user):
                     batch = import_batch_apply(batch=batch, user=request.user)
@@ -171,3 +207,106 @@ class ImportBatchAdmin(RestrictedAdminMixin, admin.ModelAdmin):
             and self.has_add_permission(request),
         }
         return TemplateResponse(request, "admin/workbook/review.html", context)
+
+
+def job_url(job: Job) -> str:
+    return reverse("admin:reform_registry_job_change", args=[job.pk])
+
+
+@admin.register(Job)
+class JobAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """The background jobs: the list, and each job's page with its progress, live while it
+    runs (static/admin/job_progress.js polls the job's progress), then its result."""
+
+    list_display = ("__str__", "kind", "state", "stage", "rows", "started_by", "created_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("started_by",)
+    date_hierarchy = "created_at"
+    change_list_template = "admin/jobs/change_list.html"
+
+    @admin.display(description=gettext_lazy("进度"))
+    def rows(self, obj: Job) -> str:
+        return f"{obj.done} / {obj.total}"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Who may read which job is the job's restriction (their own; a superuser every job).
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def may_rebuild(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:pk>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="{}_{}_progress".format(*info),
+            ),
+            path(
+                "rebuild/",
+                self.admin_site.admin_view(self.rebuild_view),
+                name="{}_{}_rebuild".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {**(extra_context or {}), "may_rebuild": self.may_rebuild(request)}
+        return super().changelist_view(request, extra)
+
+    def progress_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The job's state and progress as JSON, for its page's script."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(self.get_queryset(request), pk=pk)
+        return JsonResponse(job_progress(job))
+
+    def rebuild_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: queue ``rebuild_registry`` (every version and the search index re-derived)."""
+        if not self.may_rebuild(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:reform_registry_job_changelist"))
+        with acting(user=request.user):
+            job = job_enqueue(kind=Job.Kind.REBUILD, user=request.user)
+        return HttpResponseRedirect(job_url(job))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if not str(object_id).isdigit():
+            raise Http404
+        job = get_object_or_404(self.get_queryset(request), pk=int(object_id))
+        report = job.result.get("report", {}) if isinstance(job.result, dict) else {}
+        counts = report.get("counts", {})
+        batch = job.batch if job.batch_id else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(job),
+            "job": job,
+            "progress": job_progress(job),
+            "progress_url": reverse("admin:reform_registry_job_progress", args=[job.pk]),
+            "batch": batch,
+            "review_url": reverse("admin:reform_registry_importbatch_review", args=[batch.pk])
+            if batch is not None
+            else "",
+            "has_report": bool(report),
+            "counts": [(name, counts[name]) for name in SHEETS if name in counts],
+            "errors": [{**e, "text": describe_error(e)} for e in report.get("errors", [])],
+            "notices": report.get("notices", []),
+        }
+        return TemplateResponse(request, "admin/jobs/job.html", context)

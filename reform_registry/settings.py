@@ -15,6 +15,8 @@ LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES
 TASKS_BACKEND    where background jobs are queued: "database" (default; the registry's own
                  database, no other service) or "redis"
 REDIS_URL        the Redis of TASKS_BACKEND=redis (redis://127.0.0.1:6379/0)
+JOB_PROGRESS_DIR where the worker publishes running jobs' progress with TASKS_BACKEND=database
+                 (var/job-progress)
 WORKBOOK_BACKGROUND_ROWS
                  a workbook uploaded in the admin with more rows than this is imported by the
                  job worker (2000)
@@ -189,6 +191,20 @@ TASKS = {
 }
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 WORKBOOK_BACKGROUND_ROWS = int(os.environ.get("WORKBOOK_BACKGROUND_ROWS", "2000"))
+# A running job's progress is published through the "jobs" cache (reform_registry.jobs):
+# Redis beside the Redis queue; otherwise files that the server and the worker of one host
+# share (JOB_PROGRESS_DIR).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "jobs": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if TASKS_BACKEND == "redis"
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("JOB_PROGRESS_DIR", str(BASE_DIR / "var" / "job-progress")),
+        }
+    ),
+}
 
 # First the lockout (django-axes: refuses a login locked after repeated failures), then Django's
 # model backend, loading with a session's user whether a jurisdiction scope limits it.

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from core.bulk import chunked, fewer_collections
 from core.errors import RegistryError
+from core.jobs import Progress, no_progress
 from units import audit, services
 from units.choices import DecisionStatus
 from units.models import (
@@ -74,13 +75,16 @@ def import_workbook(
     source: str = "",
     approved_at: ApprovalTime | None = None,
     approved_by: Any = None,
+    progress: Progress = no_progress,
 ) -> ImportReport:
     """Import the rows read from a workbook in one transaction; nothing is kept on any error
     (nor in a dry run). Writes are attributed to the current audit actor (the admin user or
     ``manage.py import_registry``). A load of history may say when and by whom its approved
     decisions were approved (``decisions_approve``'s ``approved_at`` and ``approved_by``);
-    the workbook itself has no such columns, so by default they are approved now, by ``user``."""
+    the workbook itself has no such columns, so by default they are approved now, by ``user``.
+    ``progress`` hears each stage with the rows done of the workbook's rows (a job's page)."""
     importer = Importer(data, user=user)
+    importer.progress = progress
     importer.approved_at, importer.approved_by = approved_at, approved_by
     importer.report.dry_run = dry_run
     try:
@@ -97,6 +101,7 @@ def import_workbook(
             importer.report.applied = True
     except _Rollback:
         pass
+    progress(_("完成"), importer.row_total, importer.row_total)
     importer.report.errors.sort(
         key=lambda e: (
             list(SHEETS).index(e["sheet"]) if e.get("sheet") in SHEETS else -1,
@@ -112,10 +117,21 @@ class Importer(ImportContext):
     # When and by whom its approved decisions were approved, for a load of history.
     approved_at: ApprovalTime | None = None
     approved_by: Any = None
+    progress: Progress = staticmethod(no_progress)
+
+    @property
+    def row_total(self) -> int:
+        return sum(len(sheet.rows) for sheet in self.data.sheets.values())
+
+    def stage(self, label: str, *done_sheets: str) -> None:
+        """Tell ``progress`` the stage begun, with the rows of the sheets already done."""
+        done = sum(len(self.data.sheets[n].rows) for n in done_sheets if n in self.data.sheets)
+        self.progress(label, done, self.row_total)
 
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> None:
+        self.stage(_("检查各行"))
         for problem in self.data.problems:
             self.report.errors.append(
                 {
@@ -149,16 +165,25 @@ class Importer(ImportContext):
                 ),
             )
             return
-        self.import_jurisdictions()
-        self.import_decisions()
-        self.import_caps()
-        self.import_units()
-        self.import_events()
+        order = ["jurisdictions", "decisions", "caps", "units", "events"]
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("jurisdictions", self.import_jurisdictions),
+            ("decisions", self.import_decisions),
+            ("caps", self.import_caps),
+            ("units", self.import_units),
+            ("events", self.import_events),
+        ]
+        for index, (name, step) in enumerate(steps):
+            self.stage(_("处理工作表 %(sheet)s") % {"sheet": name}, *order[:index])
+            step()
+        self.stage(_("处理工作表 %(sheet)s") % {"sheet": staffing_sheets.TRANSFERS}, *order)
         transfers = staffing_sheets.Transfers(self)
         with transfers.checked_together():
             transfers.post_on_drafts()  # planned: the approval counts them
             self.apply_decisions()
             transfers.post_others()
+        order.append(staffing_sheets.TRANSFERS)
+        self.stage(_("处理工作表 %(sheet)s") % {"sheet": staffing_sheets.HEADCOUNTS}, *order)
         staffing_sheets.import_headcounts(self)
         if self.registry_refused:
             checks.note_unchecked(

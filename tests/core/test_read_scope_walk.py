@@ -114,6 +114,7 @@ def url_patterns(patterns=None, prefix: str = "", choices=None) -> Iterator[Patt
 
 # Which model a ``pk`` or ``key`` of a named pattern addresses.
 BY_NAME = {
+    "reform_registry_job_progress": "reform_registry.job",
     "decision-detail": "units.decision",
     "transfer-detail": "staffing.transfer",
     "headcount-detail": "staffing.headcountreport",
