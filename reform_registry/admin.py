@@ -296,7 +296,7 @@ class JobAdmin(RestrictedAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": str(job),
+            "title": f"{job.get_kind_display()} #{job.pk}",
             "job": job,
             "progress": job_progress(job),
             "progress_url": reverse("admin:reform_registry_job_progress", args=[job.pk]),

@@ -65,7 +65,7 @@ def publisher(job: Job) -> Progress:
     def publish(stage: str, done: int, total: int) -> None:
         caches["jobs"].set(
             _progress_key(job.pk),
-            {"stage": str(stage)[:100], "done": done, "total": total},
+            {"stage": str(stage)[:100], "done": done, "total": total, "worker": worker_name()},
             PROGRESS_SECONDS,
         )
 
@@ -76,7 +76,8 @@ def job_progress(job: Job) -> dict[str, Any]:
     """What the job's page shows of it: its state, and its progress (live while it runs)."""
     progress = {"stage": job.stage, "done": job.done, "total": job.total}
     if job.state == Job.State.RUNNING:
-        progress.update(caches["jobs"].get(_progress_key(job.pk)) or {})
+        live = caches["jobs"].get(_progress_key(job.pk)) or {}
+        progress.update({k: live[k] for k in ("stage", "done", "total") if k in live})
     return {
         "state": job.state,
         "state_display": job.get_state_display(),

@@ -22,7 +22,13 @@ class Command(BaseCommand):
             self.stderr.write(f"{swept} job(s) left running by a dead worker marked failed")
         verbosity = options.get("verbosity", 1)
         if settings.TASKS_BACKEND == "redis":
-            call_command("rqworker", "default", burst=batch, verbosity=verbosity)
+            call_command(
+                "rqworker",
+                "default",
+                job_class="django_tasks_rq.Job",
+                burst=batch,
+                verbosity=verbosity,
+            )
         else:
             call_command(
                 "db_worker",
