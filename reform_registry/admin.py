@@ -22,6 +22,9 @@ from django_tasks_db.models import DBTaskResult
 from core.admin import RestrictedAdminMixin
 from core.audit import acting
 from core.errors import RegistryError
+from staffing.choices import CampaignStatus
+from staffing.models import RecoveryCampaign
+from units.permissions import APPROVE
 
 from .jobs import job_enqueue, job_progress
 from .models import ImportBatch, Job
@@ -308,5 +311,29 @@ class JobAdmin(RestrictedAdminMixin, admin.ModelAdmin):
             "counts": [(name, counts[name]) for name in SHEETS if name in counts],
             "errors": [{**e, "text": describe_error(e)} for e in report.get("errors", [])],
             "notices": report.get("notices", []),
+            "campaigns": job.result.get("campaigns", []) if isinstance(job.result, dict) else [],
         }
         return TemplateResponse(request, "admin/jobs/job.html", context)
+
+
+@admin.action(description=gettext_lazy("在后台执行所选的收回行动"))
+def apply_campaigns_in_background(modeladmin: Any, request: HttpRequest, queryset: Any) -> Any:
+    """Queue the application of the selected previews (several jurisdictions, say) as one job;
+    its page shows each campaign as it is applied, then their table."""
+    if not request.user.has_perm(APPROVE):
+        raise PermissionDenied
+    ids = list(queryset.filter(status=CampaignStatus.PREVIEW).values_list("pk", flat=True))
+    if not ids:
+        messages.error(request, _("所选的收回行动中没有预览：只有预览可以执行。"))
+        return None
+    with acting(user=request.user):
+        job = job_enqueue(
+            kind=Job.Kind.CAMPAIGN_APPLY, user=request.user, params={"campaigns": ids}
+        )
+    return HttpResponseRedirect(job_url(job))
+
+
+# The campaigns' admin (staffing) offers the background application; staffing knows no jobs.
+if admin.site.is_registered(RecoveryCampaign):
+    campaign_admin = admin.site.get_model_admin(RecoveryCampaign)
+    campaign_admin.actions = [*(campaign_admin.actions or ()), apply_campaigns_in_background]

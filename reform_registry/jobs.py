@@ -118,10 +118,54 @@ def _run_rebuild(job: Job, progress: Progress) -> dict[str, Any]:
     return {"units": units}
 
 
+def _run_campaigns(job: Job, progress: Progress) -> dict[str, Any]:
+    """Apply previewed recovery campaigns of several jurisdictions, each in its own
+    transaction (as ``campaign_apply`` does); the result is their table."""
+    from staffing.models import RecoveryCampaign
+    from staffing.services import campaign_apply
+
+    campaigns = list(
+        RecoveryCampaign.objects.filter(pk__in=job.params.get("campaigns", []))
+        .select_related("jurisdiction")
+        .order_by("jurisdiction__code", "pk")
+    )
+    rows: list[dict[str, Any]] = []
+    for index, campaign in enumerate(campaigns):
+        progress(
+            _("执行收回行动：%(jurisdiction)s") % {"jurisdiction": campaign.jurisdiction.name},
+            index,
+            len(campaigns),
+        )
+        row: dict[str, Any] = {
+            "campaign": campaign.pk,
+            "jurisdiction": campaign.jurisdiction.code,
+            "name": campaign.jurisdiction.name,
+        }
+        try:
+            applied = campaign_apply(campaign=campaign, user=job.started_by)
+        except RegistryError as exc:
+            row.update(status=_("未执行"), total="", lines="", error=exc.message)
+        else:
+            row.update(
+                status=applied.get_status_display(),
+                total=applied.total,
+                lines=applied.lines.count(),
+                error="",
+            )
+        rows.append(row)
+    progress(_("完成"), len(campaigns), len(campaigns))
+    result = {"campaigns": rows}
+    refused = sum(1 for row in rows if row["error"])
+    if refused:
+        raise JobRefused(_("%(n)s 个收回行动未能执行。") % {"n": refused}, result)
+    return result
+
+
 RUNNERS: dict[str, Callable[[Job, Progress], dict[str, Any]]] = {
     Job.Kind.WORKBOOK_CHECK: _run_workbook_check,
     Job.Kind.WORKBOOK_IMPORT: _run_workbook_import,
     Job.Kind.REBUILD: _run_rebuild,
+    Job.Kind.CAMPAIGN_APPLY: _run_campaigns,
 }
 
 
