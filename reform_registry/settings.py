@@ -222,6 +222,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，该账号已暂时锁定，请稍后再试或联系管理员解锁。")
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+# Behind TRUSTED_PROXY_COUNT proxies that each append to X-Forwarded-For, a login is counted
+# against the client's address the outermost proxy saw, not the proxy's; with 0 (no proxy),
+# against the connection's address, and X-Forwarded-For is ignored (units.lockout.client_address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "units.lockout.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
