@@ -13,6 +13,7 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -40,3 +41,25 @@ def audit_lockout(sender: Any, request: Any, username: str, ip_address: str, **k
                 "path": getattr(request, "path", ""),
             },
         )
+
+
+def client_address(request: Any) -> str | None:
+    """The address a login attempt is counted against (``AXES_CLIENT_IP_CALLABLE``).
+
+    With ``TRUSTED_PROXY_COUNT`` = 0 (the default) it is the connection's own address
+    (``REMOTE_ADDR``); an ``X-Forwarded-For`` header is then ignored, so a forged one escapes
+    no lockout. Behind N trusted proxies, each of which appends the address it received the
+    request from, it is the N-th address from the right of ``X-Forwarded-For``: what the
+    outermost trusted proxy saw. Addresses further left were written by the client and are not
+    trusted. A request with fewer addresses than that did not come through the proxies and is
+    counted by its own address.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count][:45] or remote

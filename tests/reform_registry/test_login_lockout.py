@@ -81,3 +81,49 @@ def test_the_test_clients_login_without_a_request_is_not_counted(client, staff):
         assert not client.login(username="clerk", password="wrong")
     assert client.login(username="clerk", password=PASSWORD)
     assert not AuditEntry.objects.filter(action="lockout").exists()
+
+
+def post_login_from(client, forwarded_for: str, password: str = "wrong"):
+    return client.post(
+        "/accounts/login/",
+        {"username": "clerk", "password": password},
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        REMOTE_ADDR="10.0.0.2",  # the proxy's address: every request comes from it
+    )
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_each_client_address_is_locked_separately(client, staff, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = post_login_from(client, "203.0.113.7")
+    assert response.status_code == 429
+    assert post_login_from(client, "203.0.113.7", PASSWORD).status_code == 429
+
+    # Another client behind the same proxy is not locked: it logs in.
+    assert post_login_from(client, "198.51.100.9", PASSWORD).status_code == 302
+    lockouts = AuditEntry.objects.filter(action="lockout")
+    assert {entry.after["ip_address"] for entry in lockouts} == {"203.0.113.7"}
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_what_the_client_wrote_further_left_is_not_trusted(
+    client, staff, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        # The proxy appends the address it saw; the client forges a new one in front each time.
+        response = post_login_from(client, f"192.0.2.{number}, 203.0.113.7")
+    assert response.status_code == 429
+    assert post_login_from(client, "192.0.2.99, 203.0.113.7", PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+def test_without_a_proxy_a_forged_forwarded_address_escapes_no_lockout(client, staff, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        response = post_login_from(client, f"192.0.2.{number}")
+    assert response.status_code == 429
+    assert post_login_from(client, "198.51.100.9", PASSWORD).status_code == 429
+    lockouts = AuditEntry.objects.filter(action="lockout")
+    assert {entry.after["ip_address"] for entry in lockouts} == {"10.0.0.2"}
