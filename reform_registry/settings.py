@@ -12,6 +12,15 @@ HTTPS            "true" when served over HTTPS (behind a proxy that sets X-Forwa
 LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES
                  failed logins (per user name and address) before the login is locked, and for
                  how long (5, 30)
+TRUSTED_PROXY_COUNT
+                 how many proxies in front of the site append to X-Forwarded-For (0): the login
+                 lockout counts the client's address they forward instead of the proxy's
+DATABASE_REPLICA_URLS
+                 comma-separated read replicas of DATABASE_URL (aliases replica1, replica2, …):
+                 reads go to them, writes, transactions and a client's reads for
+                 DATABASE_PIN_SECONDS (5) after its write to the primary (core.replicas)
+DATABASE_REPLICA_RETRY_SECONDS
+                 a replica that did not answer is left out for this long (10)
 TASKS_BACKEND    where background jobs are queued: "database" (default; the registry's own
                  database, no other service) or "redis"
 REDIS_URL        the Redis of TASKS_BACKEND=redis (redis://127.0.0.1:6379/0)
@@ -168,6 +177,37 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# Read replicas (DESIGN §10, docs/deploy.md "Read replicas"): django-multidb-router's pinning
+# router sends reads to a replica and everything else to the primary; after a non-GET request
+# its middleware sets a cookie that sends the client's reads to the primary for
+# DATABASE_PIN_SECONDS. core.replicas adds: reads inside a transaction, outside a request
+# (commands, the job worker) and while every replica is down go to the primary too.
+REPLICA_DATABASES = []
+for _number, _url in enumerate(
+    (u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()),
+    start=1,
+):
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # A replica that does not answer is given up quickly (then left out for a while).
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # The suite's database has no replica: the test runner reads the replicas' aliases
+    # through the primary's test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    REPLICA_DATABASES.append(f"replica{_number}")
+MULTIDB_PINNING_SECONDS = int(os.environ.get("DATABASE_PIN_SECONDS", "5"))
+MULTIDB_PINNING_COOKIE = "registry_read_primary"
+MULTIDB_PINNING_COOKIE_HTTPONLY = True
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    # First: a request's reads are placed before any middleware reads (the session, the user).
+    MIDDLEWARE.insert(0, "core.replicas.PinningMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -331,6 +371,7 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    MULTIDB_PINNING_COOKIE_SECURE = True
 
 # Content security policy (django-csp): scripts, styles, fonts and frames from the site itself
 # only, no inline script or style (the pages, the admin and the API docs load theirs as files);
