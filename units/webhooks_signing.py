@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import http.client
@@ -25,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 SECRET_PREFIX = "whsec_"
+MIN_RETRY_WINDOW = dt.timedelta(hours=24)
 
 
 def _setting_hosts() -> list[str]:
@@ -161,3 +163,33 @@ def send(url: str, secret: str, msg_id: str, body: bytes) -> SendResult:
     if 300 <= status < 400:
         return done(status, "redirect refused", excerpt)
     return done(status, "", excerpt)
+
+
+def retry_window() -> dt.timedelta:
+    """How long a failing entry is retried before its subscription is disabled: the
+    ``WEBHOOK_RETRY_WINDOW`` setting in seconds, never less than 24 hours."""
+    seconds = float(getattr(settings, "WEBHOOK_RETRY_WINDOW", 26 * 3600))
+    return dt.timedelta(seconds=max(seconds, MIN_RETRY_WINDOW.total_seconds()))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """The wait after the ``attempts``-th failed attempt on an entry: exponential from
+    ``WEBHOOK_RETRY_BASE`` (30 s), doubling, capped at ``WEBHOOK_RETRY_CAP`` (1 h)."""
+    base = float(getattr(settings, "WEBHOOK_RETRY_BASE", 30.0))
+    cap = float(getattr(settings, "WEBHOOK_RETRY_CAP", 3600.0))
+    exponent = min(max(attempts, 1) - 1, 32)
+    return dt.timedelta(seconds=min(base * 2**exponent, cap))
+
+
+def retry_schedule() -> list[dt.timedelta]:
+    """The offsets, from the first failure, of every retry within the window."""
+    offsets: list[dt.timedelta] = []
+    elapsed = dt.timedelta(0)
+    window = retry_window()
+    attempts = 1
+    while True:
+        elapsed += retry_delay(attempts)
+        if elapsed > window:
+            return offsets
+        offsets.append(elapsed)
+        attempts += 1

@@ -2,6 +2,7 @@
 a real receiver on 127.0.0.1; signatures are verified with the reference ``standardwebhooks``
 package, so they are what receivers expect."""
 
+import datetime as dt
 import json
 import socket
 
@@ -14,6 +15,9 @@ from tests.fixtures.webhook_receiver import receiver
 from units.webhooks_signing import (
     check_url,
     generate_secret,
+    retry_delay,
+    retry_schedule,
+    retry_window,
     secret_key,
     send,
     signed_headers,
@@ -125,3 +129,26 @@ def test_a_closed_port_is_an_error_not_an_exception():
         port = probe.getsockname()[1]
     result = send(f"http://127.0.0.1:{port}/hook", generate_secret(), "id", BODY)
     assert result.status is None and "ConnectionRefused" in result.error
+
+
+def test_retries_back_off_exponentially_up_to_the_cap(settings):
+    settings.WEBHOOK_RETRY_BASE = 30
+    settings.WEBHOOK_RETRY_CAP = 3600
+    delays = [retry_delay(n).total_seconds() for n in range(1, 10)]
+    assert delays[:4] == [30, 60, 120, 240]
+    assert delays[-1] == 3600 and max(delays) == 3600
+    assert retry_delay(10_000).total_seconds() == 3600
+
+
+def test_the_retry_schedule_lasts_at_least_24_hours(settings):
+    settings.WEBHOOK_RETRY_WINDOW = 26 * 3600
+    schedule = retry_schedule()
+    assert schedule == sorted(schedule)
+    assert schedule[-1] >= dt.timedelta(hours=25)
+    assert schedule[-1] <= retry_window()
+
+
+def test_a_retry_window_below_24_hours_is_raised_to_24(settings):
+    settings.WEBHOOK_RETRY_WINDOW = 60
+    assert retry_window() == dt.timedelta(hours=24)
+    assert retry_schedule()[-1] > dt.timedelta(hours=23)
