@@ -63,8 +63,15 @@ class ParticipantRole(models.TextChoices):
     TARGET = "target", _("目标")
 
 
+class PowerDecider(models.TextChoices):
+    """Which side decides a matter of a power list (政事权限清单)."""
+
+    DEPARTMENT = "department", _("主管部门")
+    INSTITUTION = "institution", _("事业单位")
+
+
 class DocumentKind(models.TextChoices):
-    THREE_DETERMINATIONS = "three_determinations", _("“三定”规定")
+    SANDING = "sanding", _("“三定”规定")
     POWER_LIST = "power_list", _("政事权限清单")
     CHARTER = "charter", _("章程")
     OTHER = "other", _("其他")
@@ -113,3 +120,6 @@ class FeedKind(models.TextChoices):
     HEADCOUNT_REPORTED = "headcount.reported", _("实有人数报告")
     CAMPAIGN_APPLIED = "campaign.applied", _("收回行动执行")
     CAMPAIGN_REVERSED = "campaign.reversed", _("收回行动冲回")
+    DOCUMENT_ADDED = "document.added", _("机构文件印发")
+    DOCUMENT_REPLACED = "document.replaced", _("机构文件替换")
+    DOCUMENT_WITHDRAWN = "document.withdrawn", _("机构文件废止")

@@ -27,6 +27,7 @@ from .choices import (
     Funding,
     JurisdictionLevel,
     ParticipantRole,
+    PowerDecider,
     Rank,
     UnitKind,
 )
@@ -596,18 +597,31 @@ class EventParticipant(models.Model):
 
 
 def _document_path(instance: "UnitDocument", filename: str) -> str:
-    return f"units/{instance.unit_id}/{filename}"
+    """Under MEDIA_ROOT, by unit, under a name nobody can guess (the file is served only
+    through the view that checks the reader may read the unit)."""
+    return f"documents/{instance.unit_id}/{uuid.uuid4().hex}.pdf"
 
 
 class UnitDocument(models.Model):
-    """A dated document of a unit: 三定 rules, power list (政事权限清单), charter (章程) …"""
+    """A dated document of a unit (机构文件): 三定 rules, power list (政事权限清单), charter (章程) …
+
+    A newer document of the same kind supersedes the older one from its effective date; which
+    one is in force on a date is ``units.selectors.documents.documents_in_force``. A withdrawn
+    document (废止) is no longer in force from ``withdrawn_on``. ``number_key`` is the number in
+    the form numbers are compared in (``units.rules.decision_number_key``), kept on every save.
+    Written only by ``units.services.documents``."""
 
     unit = models.ForeignKey(
         Unit, verbose_name=_("机构"), on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.CharField(_("文件类型"), max_length=24, choices=DocumentKind.choices)
+    number = models.CharField(_("文号"), max_length=100, blank=True)
+    number_key = models.CharField(
+        _("文号（比较形式）"), max_length=200, blank=True, editable=False, db_index=True
+    )
     title = models.CharField(_("标题"), max_length=300)
     issued_on = models.DateField(_("印发日期"))
+    effective_from = models.DateField(_("生效日期"))
     decision = models.ForeignKey(
         Decision,
         verbose_name=_("依据文件"),
@@ -616,7 +630,37 @@ class UnitDocument(models.Model):
         blank=True,
         related_name="unit_documents",
     )
-    file = models.FileField(_("文件"), upload_to=_document_path, blank=True)
+    file = models.FileField(_("文件（PDF）"), upload_to=_document_path, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("替换的文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
+    withdrawn_on = models.DateField(_("废止日期"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("废止人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField(_("废止原因"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    # Display value that the history selector sets on fetched documents (not a column).
+    status: str
 
     objects = RestrictedManager()
     restricted_through = "unit"
@@ -624,17 +668,95 @@ class UnitDocument(models.Model):
     class Meta:
         verbose_name = _("机构文件")
         verbose_name_plural = _("机构文件")
-        ordering = ["unit", "-issued_on"]
+        ordering = ["unit", "kind", "-effective_from", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=_in_choices("kind", DocumentKind),
                 name="%(app_label)s_%(class)s_kind_valid",
                 violation_error_message=_("未知的文件类型。"),
             ),
+            models.CheckConstraint(
+                condition=~Q(title=""),
+                name="%(app_label)s_%(class)s_title_not_empty",
+                violation_error_message=_("文件标题不能为空。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_from__gte=F("issued_on")),
+                name="%(app_label)s_%(class)s_effective_after_issued",
+                violation_error_message=_("生效日期不能早于印发日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("issued_on")),
+                name="%(app_label)s_%(class)s_withdrawn_after_issued",
+                violation_error_message=_("废止日期不能早于印发日期。"),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "kind", "effective_from"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="%(app_label)s_%(class)s_one_per_kind_and_date",
+                violation_error_message=_("该机构已有同一类型、同一生效日期的文件。"),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "number_key"],
+                condition=~Q(number_key=""),
+                name="%(app_label)s_%(class)s_number_once_per_unit",
+                violation_error_message=_("该机构已有文号相同的文件。"),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit", "kind", "effective_from"], name="units_document_unit_kind_from"
+            )
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.number} {self.title}" if self.number else self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.number_key = decision_number_key(self.number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "number_key"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("units:document-file", kwargs={"pk": self.pk})
+
+
+class PowerListItem(models.Model):
+    """One matter of a power list (政事权限清单): what, on which basis, and which side decides
+    (the supervising department or the institution)."""
+
+    document = models.ForeignKey(
+        UnitDocument, verbose_name=_("权限清单"), on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveIntegerField(_("序号"), default=0)
+    matter = models.CharField(_("事项"), max_length=300)
+    basis = models.TextField(_("依据"), blank=True)
+    decides = models.CharField(_("决定方"), max_length=12, choices=PowerDecider.choices)
+
+    objects = RestrictedManager()
+    restricted_through = "document"
+
+    class Meta:
+        verbose_name = _("权限清单事项")
+        verbose_name_plural = _("权限清单事项")
+        ordering = ["document", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("decides", PowerDecider),
+                name="%(app_label)s_%(class)s_decides_valid",
+                violation_error_message=_("未知的决定方。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(matter=""),
+                name="%(app_label)s_%(class)s_matter_not_empty",
+                violation_error_message=_("事项不能为空。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.matter
 
 
 class SearchGramsField(models.TextField):

@@ -19,6 +19,7 @@ from units.models import (
     InstitutionCap,
     Jurisdiction,
     JurisdictionScope,
+    PowerListItem,
     Unit,
     UnitDocument,
     UnitRegistration,
@@ -74,6 +75,24 @@ def participant(b, **fields):
     values = {"event": b["event"], "unit": b["unit"], "role": "target"}
     values.update(fields)
     return EventParticipant.objects.create(**values)
+
+
+def document(b, **fields):
+    values = {
+        "unit": b["unit"],
+        "kind": "sanding",
+        "title": "t",
+        "issued_on": D(2020, 1, 1),
+        "effective_from": D(2020, 1, 1),
+    }
+    values.update(fields)
+    return UnitDocument.objects.create(**values)
+
+
+def power_item(b, **fields):
+    values = {"document": document(b, kind="power_list"), "matter": "m", "decides": "department"}
+    values.update(fields)
+    return PowerListItem.objects.create(**values)
 
 
 def feed_entry(b, **fields):
@@ -182,9 +201,18 @@ CASES = {
     "only targets are created": lambda b: participant(b, role="source", creates=True),
     "participant position not negative": lambda b: participant(b, position=-1),
     # UnitDocument
-    "document kind valid": lambda b: UnitDocument.objects.create(
-        unit=b["unit"], kind="poem", title="t", issued_on=D(2020, 1, 1)
-    ),
+    "document kind valid": lambda b: document(b, kind="poem"),
+    "document title not empty": lambda b: document(b, title=""),
+    "document effective after issued": lambda b: document(b, effective_from=D(2019, 12, 31)),
+    "document withdrawn after issued": lambda b: document(b, withdrawn_on=D(2019, 12, 31)),
+    "document one per kind and date": lambda b: [document(b), document(b, title="t2")],
+    "document number once per unit": lambda b: [
+        document(b, number="包编发〔2020〕1号"),
+        document(b, number="包编发[2020]1号", kind="charter"),
+    ],
+    # PowerListItem
+    "power item decides valid": lambda b: power_item(b, decides="mayor"),
+    "power item matter not empty": lambda b: power_item(b, matter=""),
     # UnitSearchEntry
     "search entry once per tier": lambda b: [
         UnitSearchEntry.objects.create(unit=b["unit"], tier=1, text="\n甲\n", grams="甲")
@@ -260,6 +288,13 @@ NAMED = {
     "units_eventparticipant_role_valid": "participant role valid",
     "units_eventparticipant_only_targets_created": "only targets are created",
     "units_unitdocument_kind_valid": "document kind valid",
+    "units_unitdocument_title_not_empty": "document title not empty",
+    "units_unitdocument_effective_after_issued": "document effective after issued",
+    "units_unitdocument_withdrawn_after_issued": "document withdrawn after issued",
+    "units_unitdocument_one_per_kind_and_date": "document one per kind and date",
+    "units_unitdocument_number_once_per_unit": "document number once per unit",
+    "units_powerlistitem_decides_valid": "power item decides valid",
+    "units_powerlistitem_matter_not_empty": "power item matter not empty",
     "units_unitsearchentry_once_per_tier": "search entry once per tier",
     "units_unitsearchentry_tier_valid": "search tier valid",
     "units_jurisdictionscope_once_per_user": "scope once per user",
@@ -298,6 +333,9 @@ def test_the_good_rows_of_the_cases_are_accepted(base):
     decision(base, status="revoked", approved_at=timezone.now(), revoked_at=timezone.now())
     participant(base, creates=True, role="target")
     InstitutionCap.objects.create(jurisdiction=base["city"], valid_from=D(2020, 1, 1), cap=0)
+    document(base, number="包编发〔2020〕1号", withdrawn_on=D(2021, 1, 1))
+    document(base, number="包编发〔2020〕2号")  # the first is withdrawn: the date is free
+    power_item(base)
     FeedEntryUnit.objects.create(entry=feed_entry(base), unit=base["unit"])
     FeedEntryJurisdiction.objects.create(entry=feed_entry(base, seq=2), jurisdiction=base["city"])
     assert UnitVersion.objects.count() == 2

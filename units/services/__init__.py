@@ -26,6 +26,14 @@ from .decisions import (
     decision_delete,
     decision_update,
 )
+from .documents import (
+    DocumentInput,
+    PowerItemInput,
+    document_add,
+    document_replace,
+    document_withdraw,
+    documents_add,
+)
 from .events import (
     EventInput,
     NewUnit,
@@ -40,8 +48,10 @@ from .rebuild import registry_differences, registry_rebuild
 from .registrations import RegistrationInput, unit_register, units_register_bulk
 
 __all__ = [
+    "DocumentInput",
     "EventInput",
     "NewUnit",
+    "PowerItemInput",
     "RegistrationInput",
     "affected_unit_ids",
     "attachment_add",
@@ -53,6 +63,10 @@ __all__ = [
     "decision_revoke",
     "decision_structure_problems",
     "decision_update",
+    "document_add",
+    "document_replace",
+    "document_withdraw",
+    "documents_add",
     "decisions_approve",
     "event_create",
     "event_delete",
